@@ -1,0 +1,163 @@
+"""The Relance web application: create_app() builds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template
+from flask_babel import format_datetime
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from dashboard.config import load_config
+from dashboard.extensions import babel, csrf, db, login_manager, mail, migrate
+from dashboard.htmx import add_vary_header, htmx, is_partial
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config["SECRET_KEY"] or (
+        app.config["ENV_NAME"] == "production"
+        and app.config["SECRET_KEY"] == "dev-only-secret-change-me"
+    ):
+        raise RuntimeError("set SECRET_KEY in production")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    _register_cli(app)
+    app.after_request(add_vary_header)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from dashboard import models  # noqa: F401  (every model registered before migrations run)
+    from dashboard.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    htmx.init_app(app)
+
+    from dashboard.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        """Sessions carry "id:token"; a token rotated at logout makes old cookies worthless."""
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dashboard.accounts.views import bp as accounts_bp
+    from dashboard.auth.views import bp as auth_bp
+    from dashboard.dev.views import bp as dev_bp
+    from dashboard.documents.views import bp as documents_bp
+    from dashboard.portal.views import bp as portal_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(portal_bp)
+    if app.config["ENV_NAME"] in {"development", "test"}:
+        app.register_blueprint(dev_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
+    from dashboard.i18n import LANGUAGE_NAMES, format_filesize
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["filesize"] = format_filesize
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def globals_for_templates() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "folder_access_labels": FOLDER_ACCESS_LABELS,
+            "current_locale": str(get_locale() or "en"),
+            "read_only_view": g.get("read_only", False),
+        }
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    def error_page(status: int, title: str, message: str):
+        template = "_error_fragment.html" if is_partial() else "error.html"
+        response = app.make_response(
+            (render_template(template, status=status, title=title, message=message), status)
+        )
+        if is_partial():
+            response.headers["HX-Retarget"] = "#flash-area"
+            response.headers["HX-Reswap"] = "beforeend"
+        return response
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return error_page(404, _("Page not found"), _("This page does not exist or is not yours."))
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        if g.get("read_only"):
+            message = _("This is a read-only view of the client's portal: nothing can be changed.")
+        else:
+            message = _("You are not allowed to do this.")
+        return error_page(403, _("Not allowed"), message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        return error_page(400, _("The form expired"), _("Reload the page and try again."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        from dashboard.i18n import format_filesize
+
+        limit = format_filesize(app.config["MAX_CONTENT_LENGTH"])
+        return error_page(
+            413,
+            _("Upload too large"),
+            _("An upload may not exceed %(limit)s in total; nothing was uploaded.", limit=limit),
+        )
+
+
+def _register_cli(app: Flask) -> None:
+    from dashboard.cli import register
+
+    register(app)
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,75 @@
+"""Writing to the audit trail and reading it back for an account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from dashboard.audit.models import AuditEvent
+from dashboard.auth.models import User
+from dashboard.extensions import db
+
+#: How each action reads in the trail; the details fill the placeholders.
+ACTION_LABELS = {
+    "document.uploaded": _l("Uploaded %(name)s to %(folder)s"),
+    "document.deleted": _l("Deleted %(name)s from %(folder)s"),
+    "folder.created": _l("Created folder %(folder)s"),
+    "folder.access_changed": _l("Changed access of %(folder)s from %(old)s to %(new)s"),
+    "contact.notify_on": _l("Turned NOTIFY on for %(contact)s"),
+    "contact.notify_off": _l("Turned NOTIFY off for %(contact)s"),
+    "portal.viewed_as": _l("Opened the read-only portal view as %(contact)s"),
+}
+
+
+def record_event(
+    *,
+    firm_id: int,
+    action: str,
+    subject_type: str,
+    subject_id: int | None = None,
+    account_id: int | None = None,
+    actor: User | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Append one event; the caller's transaction commits it with the change it describes."""
+    event = AuditEvent(
+        firm_id=firm_id,
+        account_id=account_id,
+        actor_id=actor.id if actor else None,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        details=details,
+    )
+    db.session.add(event)
+    return event
+
+
+def account_trail_select(firm_id: int, account_id: int) -> Select[tuple[AuditEvent]]:
+    """Newest first, with the actor loaded in the same query."""
+    return (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.firm_id == firm_id, AuditEvent.account_id == account_id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
+
+
+def describe(event: AuditEvent) -> str:
+    """The event as a sentence in the reader's language."""
+    from dashboard.accounts.labels import folder_access_label
+
+    label = ACTION_LABELS.get(event.action)
+    if label is None:
+        return event.action
+    details = dict(event.details or {})
+    for key in ("old", "new"):
+        if key in details:
+            details[key] = folder_access_label(details[key])
+    try:
+        return str(label) % details
+    except (KeyError, TypeError):
+        return event.action

@@ -1,0 +1,74 @@
+"""Firms and the people who log in: staff (owner, admin, employee) and clients."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dashboard.clock import now
+from dashboard.dbtypes import UTCDateTime
+from dashboard.extensions import db
+
+LANGUAGES = ("en", "fr", "pt_PT", "nl")
+STAFF_ROLES = ("owner", "admin", "employee")
+ROLES = (*STAFF_ROLES, "client")
+
+
+class Firm(db.Model):
+    __tablename__ = "firm"
+    __table_args__ = (
+        CheckConstraint("default_language IN ('en', 'fr', 'pt_PT', 'nl')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The firm's name as its clients know it.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Language used when neither the user nor the browser says otherwise.
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    #: IANA time zone, used to show times and (later) for send windows.
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'admin', 'employee', 'client')", name="role"),
+        CheckConstraint(
+            "language IS NULL OR language IN ('en', 'fr', 'pt_PT', 'nl')", name="language"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Staff and clients both belong to exactly one firm.
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    #: Login name; stored lower-case, unique across the installation.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Argon2id hash; NULL for a client who was never given portal access.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    #: The user's own choice; NULL means "follow the browser, then the firm".
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: Part of the session identity: rotating it (at logout) invalidates every old cookie.
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=lambda: secrets.token_urlsafe(24)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    firm: Mapped[Firm] = relationship(lazy="joined")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def get_id(self) -> str:
+        """Flask-Login stores this in the session; it changes when the session is revoked."""
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_urlsafe(24)

@@ -1,0 +1,1 @@
+"""Development helpers: the SMTP sink and a page to read what it caught."""

@@ -1,0 +1,157 @@
+"""Staff routes for an account's documents: the Docs tab, folders, uploads, downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from dashboard.accounts import service as accounts_service
+from dashboard.accounts.forms import FolderAccessForm, FolderForm
+from dashboard.accounts.models import Account, Folder
+from dashboard.accounts.views import render_account_tab
+from dashboard.auth.models import User
+from dashboard.documents import service, storage
+from dashboard.documents.models import Document
+from dashboard.documents.uploads import UploadRefused
+from dashboard.extensions import db
+from dashboard.htmx import is_partial, render_partial
+from dashboard.tenancy import current_firm_id, firm_get
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.before_request
+@login_required
+def require_staff() -> None:
+    """Only staff reach these routes."""
+    current_firm_id()
+
+
+def _docs_context(account: Account, **extra):
+    return {
+        "account": account,
+        "folders": accounts_service.account_folders_with_documents(account),
+        "folder_form": extra.pop("folder_form", None) or FolderForm(formdata=None),
+        **extra,
+    }
+
+
+def _answer(account: Account, status: int = 200, **extra):
+    """A mutation answers the re-rendered Docs panel (htmx) or redirects to the tab."""
+    if is_partial():
+        return render_partial("documents/_tab_docs.html", status, **_docs_context(account, **extra))
+    for category in ("error", "success"):
+        if extra.get(category):
+            flash(extra[category], "danger" if category == "error" else "success")
+    return redirect(url_for("documents.docs_tab", account_id=account.id))
+
+
+@bp.route("/clients/<int:account_id>/docs")
+def docs_tab(account_id: int):
+    """The Docs tab: folders with their access level and documents."""
+    account = firm_get(Account, account_id)
+    return render_account_tab(account, "docs", "documents/_tab_docs.html", **_docs_context(account))
+
+
+@bp.route("/clients/<int:account_id>/folders", methods=["POST"])
+def create_folder(account_id: int):
+    """Add a top-level folder with an access level."""
+    account = firm_get(Account, account_id)
+    form = FolderForm()
+    if form.validate():
+        try:
+            accounts_service.create_folder(
+                current_user, account, form.name.data or "", form.access.data or "private"
+            )
+        except accounts_service.InvalidValue:
+            form.name.errors = [_("A folder with this name already exists.")]
+        else:
+            db.session.commit()
+            return _answer(account, success=_("Folder created."))
+    db.session.rollback()
+    return _answer(
+        account,
+        422,
+        folder_form=form,
+        show_folder_form=True,
+        error=_("The folder was not created."),
+    )
+
+
+@bp.route("/clients/<int:account_id>/folders/<int:folder_id>/access", methods=["POST"])
+def change_access(account_id: int, folder_id: int):
+    """Change who may see a folder."""
+    folder = firm_get(Folder, folder_id, account_id=account_id)
+    form = FolderAccessForm()
+    if not form.validate():
+        return _answer(folder.account, 422, error=_("Choose an access level."))
+    accounts_service.change_folder_access(current_user, folder, form.access.data or "")
+    db.session.commit()
+    return _answer(folder.account, success=_("Access of %(folder)s changed.", folder=folder.name))
+
+
+@bp.route("/clients/<int:account_id>/folders/<int:folder_id>/documents", methods=["POST"])
+def upload(account_id: int, folder_id: int):
+    """Upload one or several files, or a zip that is unpacked, into a folder."""
+    folder = firm_get(Folder, folder_id, account_id=account_id)
+    return upload_into(current_user, folder, _answer)
+
+
+def upload_into(uploader: User, folder: Folder, answer: Callable[..., Response]) -> Response:
+    """Shared by staff and portal uploads: keep everything or nothing, then answer."""
+    account = folder.account
+    try:
+        result = service.upload_documents(uploader, folder, request.files.getlist("files"))
+    except UploadRefused as refused:
+        db.session.rollback()
+        return answer(account, 422, error=str(refused))
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.remove(result.storage_keys)
+        raise
+    count = len(result.documents)
+    return answer(
+        account,
+        success=ngettext(
+            "%(num)d document uploaded to %(folder)s.",
+            "%(num)d documents uploaded to %(folder)s.",
+            count,
+            folder=folder.name,
+        ),
+    )
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/download")
+def download(account_id: int, document_id: int):
+    """Download a document as an attachment."""
+    document = firm_get(Document, document_id, account_id=account_id)
+    return send_document(document)
+
+
+def send_document(document: Document):
+    return send_file(
+        storage.path_for(document.storage_key),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.name.rsplit("/", 1)[-1],
+        etag=document.content_hash,
+        max_age=0,
+    )
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/delete", methods=["POST"])
+def delete(account_id: int, document_id: int):
+    """Delete a document and its file."""
+    document = firm_get(Document, document_id, account_id=account_id)
+    account = db.session.get(Account, document.account_id)
+    name = document.name
+    key = service.delete_document(current_user, document)
+    db.session.commit()
+    storage.remove([key])
+    return _answer(account, success=_("%(name)s deleted.", name=name))

@@ -1,0 +1,66 @@
+"""Locale and time-zone selection, and formatting helpers for templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from babel import Locale
+from babel.units import format_unit
+from flask import request, session
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+SUPPORTED_LOCALES = ("en", "fr", "pt_PT", "nl")
+
+#: Names shown in the language switcher, each in its own language.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt_PT": "Português", "nl": "Nederlands"}
+
+
+def normalize_language(tag: str | None) -> str | None:
+    """Map a browser or user language tag to a supported locale; any Portuguese gets pt_PT."""
+    if not tag:
+        return None
+    primary = tag.replace("-", "_").split("_")[0].lower()
+    if primary == "pt":
+        return "pt_PT"
+    return primary if primary in SUPPORTED_LOCALES else None
+
+
+def select_locale() -> str:
+    """The user's choice, else the browser's Accept-Language, else the firm's language."""
+    user = current_user
+    if user and user.is_authenticated and user.language:
+        return user.language
+    if session.get("language") in SUPPORTED_LOCALES:
+        return session["language"]
+    for tag, _quality in request.accept_languages:
+        locale = normalize_language(tag)
+        if locale:
+            return locale
+    if user and user.is_authenticated:
+        return user.firm.default_language
+    return "en"
+
+
+def select_timezone() -> str:
+    user = current_user
+    if user and user.is_authenticated:
+        return user.firm.time_zone
+    return "UTC"
+
+
+def format_filesize(size: int) -> str:
+    """A byte count in the reader's locale, e.g. '1.2 MB' or '1,2 Mo'."""
+    locale = get_locale() or Locale("en")
+    for unit, factor in (("gigabyte", 1024**3), ("megabyte", 1024**2), ("kilobyte", 1024)):
+        if size >= factor:
+            return format_unit(round(size / factor, 1), f"digital-{unit}", "short", locale=locale)
+    return format_unit(size, "digital-byte", "short", locale=locale)
+
+
+@contextmanager
+def language(locale: str | None) -> Iterator[None]:
+    """Render something (an email) in another user's language."""
+    with force_locale(normalize_language(locale) or "en"):
+        yield

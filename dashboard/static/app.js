@@ -1,0 +1,35 @@
+// Relance: glue between htmx and Bootstrap. No inline scripts (the CSP forbids them).
+(function () {
+  "use strict";
+
+  // A request htmx could not complete (network error or unexpected status): say so,
+  // in the page's language, instead of failing silently.
+  function showError() {
+    var area = document.getElementById("flash-area");
+    if (!area) { return; }
+    var box = document.createElement("div");
+    box.className = "alert alert-danger alert-dismissible fade show";
+    box.setAttribute("role", "alert");
+    box.textContent = document.body.dataset.errorMessage || "Error";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("data-bs-dismiss", "alert");
+    box.appendChild(close);
+    area.appendChild(box);
+  }
+  // Error pages for htmx come with HX-Retarget pointing at the flash area: show them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:sendError", showError);
+  document.addEventListener("htmx:responseError", function (event) {
+    // Error pages answered with HX-Retarget are swapped by htmx itself.
+    var xhr = event.detail.xhr;
+    if (!xhr || !xhr.getResponseHeader("HX-Retarget")) { showError(); }
+  });
+})();
