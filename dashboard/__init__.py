@@ -9,6 +9,7 @@ from flask import Flask, g, render_template
 from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 
 from dashboard.config import load_config
 from dashboard.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -42,6 +43,9 @@ def _init_extensions(app: Flask) -> None:
     from dashboard.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -63,6 +67,15 @@ def _init_extensions(app: Flask) -> None:
         if user is None or user.session_token != token:
             return None
         return user
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys; WAL so the web, workers and tests read while one writes."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:
