@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import timedelta
 
 from dashboard.accounts.models import Account, Contact, Folder
-from dashboard.audit.service import record_event
 from dashboard.auth.models import Firm, User
 from dashboard.auth.passwords import hash_password
 from dashboard.clock import now
-from dashboard.documents import storage
-from dashboard.documents.models import Document
+from dashboard.documents.service import add_document_bytes
 from dashboard.extensions import db
 
 DEMO_PASSWORD = "relance-demo"
@@ -194,38 +191,10 @@ def seed_demo() -> list[tuple[str, str, str]]:
         db.session.flush()
         for folder_name, file_name in SAMPLE_FILES:
             data, content_type = _content(file_name, account_name)
-            staging = storage.new_staging_dir()
-            staged = staging / "file"
-            staged.write_bytes(data)
-            key = storage.keep(staged, firm.id)
-            storage.remove_staging(staging)
             moment = started + timedelta(days=rng.randint(1, 39), minutes=rng.randint(0, 600))
             uploader = staff[rng.randrange(len(staff))]
-            document = Document(
-                firm_id=firm.id,
-                account_id=account.id,
-                folder_id=folders[folder_name].id,
-                name=file_name,
-                storage_key=key,
-                content_hash=hashlib.sha256(data).hexdigest(),
-                size=len(data),
-                content_type=content_type,
-                description="",
-                uploaded_by_id=uploader.id,
-                created_at=moment,
-                last_activity_at=moment,
-            )
-            db.session.add(document)
-            db.session.flush()
-            record_event(
-                firm_id=firm.id,
-                account_id=account.id,
-                actor=uploader,
-                subject_type="document",
-                subject_id=document.id,
-                action="document.uploaded",
-                name=file_name,
-                folder=folder_name,
+            add_document_bytes(
+                uploader, folders[folder_name], file_name, data, content_type, moment
             )
     db.session.commit()
     return logins

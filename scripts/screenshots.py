@@ -19,20 +19,38 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-STAFF = {"en": "owner@demo.relance.test", "fr": "amelie@demo.relance.test",
-         "pt_PT": "joao@demo.relance.test", "nl": "daan@demo.relance.test"}
-CLIENTS = {"fr": "claire.martin.0@client.relance.test", "pt_PT": "rui.lopes.1@client.relance.test",
-           "nl": "sanne.de.boer.2@client.relance.test"}
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STAFF = {
+    "en": "owner@demo.relance.test",
+    "fr": "amelie@demo.relance.test",
+    "pt_PT": "joao@demo.relance.test",
+    "nl": "daan@demo.relance.test",
+}
+CLIENTS = {
+    "fr": "claire.martin.0@client.relance.test",
+    "pt_PT": "rui.lopes.1@client.relance.test",
+    "nl": "sanne.de.boer.2@client.relance.test",
+}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="relance-shots-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{work / 'demo.db'}", UPLOAD_DIR=str(work / "up"),
-                      RELANCE_ENV="development")
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{work / 'demo.db'}",
+        UPLOAD_DIR=str(work / "up"),
+        RELANCE_ENV="development",
+    )
     from flask_migrate import upgrade
 
     from dashboard import create_app
@@ -58,11 +76,16 @@ def main() -> None:
                 page.fill("input[name=password]", DEMO_PASSWORD)
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/clients")
-                for name, path in (("clients", "/clients"), ("info", "/clients/1/info"),
-                                   ("docs", "/clients/1/docs"), ("audit", "/clients/1/audit")):
+                for name, path in (
+                    ("clients", "/clients"),
+                    ("info", "/clients/1/info"),
+                    ("docs", "/clients/1/docs"),
+                    ("audit", "/clients/1/audit"),
+                ):
                     page.goto(base + path)
-                    page.screenshot(path=out / f"staff-{name}-{locale}-{size_name}.png",
-                                    full_page=True)
+                    page.screenshot(
+                        path=out / f"staff-{name}-{locale}-{size_name}.png", full_page=True
+                    )
                 page.close()
             for locale, email in CLIENTS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
@@ -71,11 +94,13 @@ def main() -> None:
                 page.fill("input[name=password]", DEMO_PASSWORD)
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/portal/")
-                page.screenshot(path=out / f"portal-pending-{locale}-{size_name}.png",
-                                full_page=True)
+                page.screenshot(
+                    path=out / f"portal-pending-{locale}-{size_name}.png", full_page=True
+                )
                 page.goto(f"{base}/portal/documents")
-                page.screenshot(path=out / f"portal-documents-{locale}-{size_name}.png",
-                                full_page=True)
+                page.screenshot(
+                    path=out / f"portal-documents-{locale}-{size_name}.png", full_page=True
+                )
                 page.close()
         browser.close()
     server.shutdown()

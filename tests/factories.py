@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass, field
 
 from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.auth.models import Firm, User
 from dashboard.auth.passwords import hash_password
-from dashboard.documents import storage
 from dashboard.documents.models import Document
+from dashboard.documents.service import add_document_bytes
 from dashboard.extensions import db
 from tests.conftest import DEMO_PASSWORD
 
@@ -100,26 +99,7 @@ def make_document(
     data: bytes = b"%PDF-1.4 test",
     uploaded_by: User | None = None,
 ) -> Document:
-    staging = storage.new_staging_dir()
-    staged = staging / "file"
-    staged.write_bytes(data)
-    key = storage.keep(staged, folder.firm_id)
-    storage.remove_staging(staging)
-    document = Document(
-        firm_id=folder.firm_id,
-        account_id=folder.account_id,
-        folder_id=folder.id,
-        name=name,
-        storage_key=key,
-        content_hash=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        content_type="application/pdf",
-        description="",
-        uploaded_by_id=uploaded_by.id if uploaded_by else None,
-    )
-    db.session.add(document)
-    db.session.flush()
-    return document
+    return add_document_bytes(uploaded_by, folder, name, data, "application/pdf")
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from werkzeug.datastructures import FileStorage
 
@@ -23,48 +24,75 @@ class UploadResult:
     storage_keys: list[str] = field(default_factory=list)
 
 
+def add_document(
+    uploader: User | None,
+    folder: Folder,
+    name: str,
+    stored: storage.Stored,
+    content_type: str,
+    moment: datetime | None = None,
+) -> Document:
+    """Record a file already moved into storage, with its audit entry."""
+    moment = moment or now()
+    document = Document(
+        firm_id=folder.firm_id,
+        account_id=folder.account_id,
+        folder_id=folder.id,
+        name=name,
+        storage_key=stored.key,
+        content_hash=stored.sha256,
+        size=stored.size,
+        content_type=content_type,
+        description="",
+        uploaded_by_id=uploader.id if uploader else None,
+        created_at=moment,
+        last_activity_at=moment,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record_event(
+        firm_id=folder.firm_id,
+        account_id=folder.account_id,
+        actor=uploader,
+        subject_type="document",
+        subject_id=document.id,
+        action="document.uploaded",
+        name=document.name,
+        folder=folder.name,
+    )
+    return document
+
+
+def add_document_bytes(
+    uploader: User | None,
+    folder: Folder,
+    name: str,
+    data: bytes,
+    content_type: str,
+    moment: datetime | None = None,
+) -> Document:
+    """Store `data` as a new document (demo data, and later generated files)."""
+    return add_document(
+        uploader, folder, name, storage.keep_bytes(data, folder.firm_id), content_type, moment
+    )
+
+
 def upload_documents(actor: User, folder: Folder, files: list[FileStorage]) -> UploadResult:
     """Check every file, then keep them all in `folder`; raises UploadRefused with nothing kept."""
     staging = storage.new_staging_dir()
+    result = UploadResult(documents=[])
     try:
         staged = stage_upload(files, staging)
-        result = UploadResult(documents=[])
         moment = now()
         for item in staged:
-            key = storage.keep(item.path, folder.firm_id)
-            result.storage_keys.append(key)
-            document = Document(
-                firm_id=folder.firm_id,
-                account_id=folder.account_id,
-                folder_id=folder.id,
-                name=item.name,
-                storage_key=key,
-                content_hash=item.sha256,
-                size=item.size,
-                content_type=item.content_type,
-                description="",
-                uploaded_by_id=actor.id,
-                created_at=moment,
-                last_activity_at=moment,
-            )
-            db.session.add(document)
-            result.documents.append(document)
-        db.session.flush()
-        for document in result.documents:
-            record_event(
-                firm_id=folder.firm_id,
-                account_id=folder.account_id,
-                actor=actor,
-                subject_type="document",
-                subject_id=document.id,
-                action="document.uploaded",
-                name=document.name,
-                folder=folder.name,
+            stored = storage.Stored(storage.keep(item.path, folder.firm_id), item.sha256, item.size)
+            result.storage_keys.append(stored.key)
+            result.documents.append(
+                add_document(actor, folder, item.name, stored, item.content_type, moment)
             )
         return result
     except BaseException:
-        if "result" in locals():
-            storage.remove(result.storage_keys)
+        storage.remove(result.storage_keys)
         raise
     finally:
         storage.remove_staging(staging)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 
 CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file in permanent storage."""
+
+    key: str
+    sha256: str
+    size: int
 
 
 class TooLarge(Exception):
@@ -57,6 +67,15 @@ def keep(staged: Path, firm_id: int) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(staged, target)
     return key
+
+
+def keep_bytes(data: bytes, firm_id: int) -> Stored:
+    """Write bytes straight into permanent storage."""
+    key = f"{firm_id}/{uuid.uuid4().hex}"
+    target = path_for(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return Stored(key, hashlib.sha256(data).hexdigest(), len(data))
 
 
 def remove(keys: list[str]) -> None:

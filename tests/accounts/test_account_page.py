@@ -66,7 +66,9 @@ def test_notify_toggle_saves_at_once(client, ctx, world):
     toggle = page.split(f'id="notify-toggle-{contact.id}"')[1].split("</div>")[0]
     assert "checked" not in toggle
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.subject_id == contact.id)
+        select(AuditEvent.action).where(
+            AuditEvent.subject_type == "contact", AuditEvent.subject_id == contact.id
+        )
     ).all()
     assert actions == ["contact.notify_off"]
     client.post(url, data={"notify": "on"}, headers=hx())

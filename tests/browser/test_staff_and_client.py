@@ -25,7 +25,8 @@ def test_staff_switches_to_french_and_uses_the_tabs(page: Page, server_url, worl
     page.get_by_role("button", name="Français").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_test_id("client-search")).to_have_attribute(
-        "placeholder", re.compile("Rechercher"))
+        "placeholder", re.compile("Rechercher")
+    )
 
     page.get_by_role("link", name="Alpha Client").click()
     account = world.a.account.id

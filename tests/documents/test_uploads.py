@@ -56,7 +56,13 @@ def test_several_files_at_once(app, client, ctx, world):
     assert two.uploaded_by_id == world.a.staff.id
     assert len(two.content_hash) == 64
     events = db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "document.uploaded")
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "document.uploaded",
+            AuditEvent.actor_id == world.a.staff.id,
+            AuditEvent.subject_id.in_(
+                select(Document.id).where(Document.name.in_(["one.pdf", "two.csv"]))
+            ),
+        )
     )
     assert events == 2
 
