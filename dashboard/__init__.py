@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from dashboard import models  # noqa: F401  (every model registered before migrations run)
+    from dashboard import kinds, models  # noqa: F401  (every model and kind registered)
     from dashboard.i18n import select_locale, select_timezone
 
     db.init_app(app)

@@ -52,6 +52,12 @@ def load_config(instance_path: str) -> dict:
         "ZIP_MAX_ENTRIES": _int("ZIP_MAX_ENTRIES", 500),
         "ZIP_MAX_TOTAL_BYTES": _int("ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
         "ZIP_MAX_RATIO": _int("ZIP_MAX_RATIO", 100),
+        #: Absolute links in emails point here.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        #: A queued email whose job has not run after this long is enqueued again.
+        "OUTBOX_REQUEUE_AFTER_SECONDS": _int("OUTBOX_REQUEUE_AFTER_SECONDS", 120),
+        "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 30),
+        "SWEEP_BATCH_SIZE": _int("SWEEP_BATCH_SIZE", 500),
         "CLIENTS_PER_PAGE": 50,
         "AUDIT_PER_PAGE": 50,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,8 +1,27 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 
 from dashboard.accounts.models import Account, Contact, Folder
+from dashboard.approvals.models import ApprovalRequest
 from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm, User
 from dashboard.documents.models import Document
+from dashboard.items.models import ActionItem
+from dashboard.notify.models import InboxEntry, NotificationPreference, OutboxEmail, SweepStatus
+from dashboard.reminders.models import Reminder
 
-__all__ = ["Account", "AuditEvent", "Contact", "Document", "Firm", "Folder", "User"]
+__all__ = [
+    "ActionItem",
+    "Account",
+    "ApprovalRequest",
+    "AuditEvent",
+    "Contact",
+    "Document",
+    "Firm",
+    "Folder",
+    "InboxEntry",
+    "NotificationPreference",
+    "OutboxEmail",
+    "Reminder",
+    "SweepStatus",
+    "User",
+]

@@ -22,6 +22,13 @@ class Firm(db.Model):
     __tablename__ = "firm"
     __table_args__ = (
         CheckConstraint("default_language IN ('en', 'fr', 'pt_PT', 'nl')", name="language"),
+        CheckConstraint("reminder_interval_days BETWEEN 1 AND 365", name="reminder_interval"),
+        CheckConstraint("reminder_max_count BETWEEN 0 AND 10", name="reminder_count"),
+        CheckConstraint(
+            "window_start_hour >= 0 AND window_end_hour <= 24 "
+            "AND window_start_hour < window_end_hour",
+            name="window",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +38,15 @@ class Firm(db.Model):
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     #: IANA time zone, used to show times and (later) for send windows.
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    #: Firm defaults for automatic reminders (B8: firm default → template/automation → item).
+    reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    reminder_interval_days: Mapped[int] = mapped_column(default=3)
+    reminder_max_count: Mapped[int] = mapped_column(default=1)
+    #: Send window for reminders (B1), in the recipient's local time: [start, end) hours.
+    window_start_hour: Mapped[int] = mapped_column(default=9)
+    window_end_hour: Mapped[int] = mapped_column(default=17)
+    #: ISO weekdays on which reminders go out, e.g. "12345" for Monday to Friday.
+    window_weekdays: Mapped[str] = mapped_column(String(7), default="12345")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
@@ -54,6 +70,10 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     #: The user's own choice; NULL means "follow the browser, then the firm".
     language: Mapped[str | None] = mapped_column(String(8))
+    #: IANA time zone for a client; NULL means the firm's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: Set when the address answered a permanent SMTP failure: no more reminders go to it.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Part of the session identity: rotating it (at logout) invalidates every old cookie.
     session_token: Mapped[str] = mapped_column(
         String(64), default=lambda: secrets.token_urlsafe(24)

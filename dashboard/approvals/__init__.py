@@ -1,0 +1,1 @@
+"""Document approvals: the first kind of action item on the reminder engine."""

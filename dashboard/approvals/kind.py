@@ -1,0 +1,47 @@
+"""Document approvals as a kind of action item: what the engine needs to know."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from dashboard.approvals.models import ApprovalRequest
+from dashboard.items.kinds import AccountKind, EmailContent, register
+from dashboard.items.models import ActionItem
+
+
+class ApprovalKind(AccountKind):
+    name = "approval"
+    topic = "approvals"
+
+    def is_complete(self, item: ActionItem) -> bool:
+        """Approved, disapproved (the client acted) or cancelled by the firm."""
+        assert isinstance(item, ApprovalRequest)
+        return item.status != "pending" or item.decision is not None
+
+    def title(self, item: ActionItem) -> str:
+        assert isinstance(item, ApprovalRequest)
+        return item.document.name
+
+    def todo_label(self, item: ActionItem) -> str:
+        return _("Approve %(document)s", document=self.title(item))
+
+    def portal_path(self, item: ActionItem) -> str:
+        return f"/portal/approvals/{item.id}"
+
+    def email(self, item: ActionItem, purpose: str, context: dict) -> EmailContent:
+        assert isinstance(item, ApprovalRequest)
+        document = item.document.name
+        message = context.get("message") or item.message
+        return EmailContent(
+            subject=_("Please review %(document)s", document=document),
+            intro=_(
+                "%(firm)s asks you to approve the document %(document)s.",
+                firm=context["firm"],
+                document=document,
+            ),
+            action_label=_("Review documents"),
+            details=message,
+        )
+
+
+register(ApprovalKind())

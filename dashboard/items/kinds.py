@@ -1,0 +1,118 @@
+"""The protocol every kind of action item implements, and the registry the engine uses.
+
+The engine (reminders, notify, jobs) only ever calls these methods; it imports no kind.
+A kind registers itself with `register(MyKind())` when its package is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+
+from dashboard.accounts.models import Contact
+from dashboard.auth.models import User
+from dashboard.extensions import db
+from dashboard.items.models import ActionItem
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """What a kind contributes to an email; the engine adds greeting, button and footer."""
+
+    subject: str
+    intro: str
+    action_label: str
+    details: str = ""
+
+
+class Kind(Protocol):
+    name: str
+    #: The staff notification-preference topic for this kind ("approvals", …).
+    topic: str
+
+    def recipients(self, item: ActionItem) -> list[User]:
+        """Who is emailed about the item (NOTIFY contacts with portal access, by default)."""
+
+    def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
+        """recipients() for many items in a constant number of queries (the sweep)."""
+
+    def is_complete(self, item: ActionItem) -> bool:
+        """Has the client done what was asked (or the firm withdrawn it)?"""
+
+    def email(self, item: ActionItem, purpose: str, context: dict) -> EmailContent:
+        """The email for `purpose`, rendered in the current locale."""
+
+    def portal_path(self, item: ActionItem) -> str:
+        """Where the client acts, relative to the site root."""
+
+    def todo_label(self, item: ActionItem) -> str:
+        """The line shown in the client's Pending action list."""
+
+    def title(self, item: ActionItem) -> str:
+        """A short name of the item for staff (timeline, Inbox+)."""
+
+
+class AccountKind:
+    """Default behaviour: the account's NOTIFY contacts with portal access are the recipients."""
+
+    name = "item"
+    topic = ""
+
+    def recipients(self, item: ActionItem) -> list[User]:
+        return notify_recipients(item.account_id)
+
+    def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
+        by_account = notify_recipients_many({item.account_id for item in items})
+        return {item.id: by_account.get(item.account_id, []) for item in items}
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(item: ActionItem) -> Kind:
+    return _KINDS[item.kind]
+
+
+def notify_recipients(account_id: int) -> list[User]:
+    """Users of the account's contacts with NOTIFY on and portal access, whose address works."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Contact, Contact.user_id == User.id)
+            .where(
+                Contact.account_id == account_id,
+                Contact.notify.is_(True),
+                Contact.portal_access.is_(True),
+                User.email_bounced_at.is_(None),
+            )
+            .order_by(Contact.id)
+        )
+    )
+
+
+def notify_recipients_many(account_ids: set[int]) -> dict[int, list[User]]:
+    """notify_recipients() for many accounts in one query."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(Contact.account_id, User)
+        .join(User, User.id == Contact.user_id)
+        .where(
+            Contact.account_id.in_(account_ids),
+            Contact.notify.is_(True),
+            Contact.portal_access.is_(True),
+            User.email_bounced_at.is_(None),
+        )
+        .order_by(Contact.id)
+    ).all()
+    result: dict[int, list[User]] = {}
+    for account_id, user in rows:
+        result.setdefault(account_id, []).append(user)
+    return result

@@ -1,0 +1,3 @@
+"""Imports every kind of action item, so each registers itself with the engine."""
+
+from dashboard.approvals import kind as approvals  # noqa: F401

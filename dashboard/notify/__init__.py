@@ -1,0 +1,1 @@
+"""Telling people: the email outbox, Inbox+ and notification preferences."""

@@ -1,0 +1,116 @@
+"""Inbox+ entries and staff notification preferences (F3, F4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from dashboard.auth.models import STAFF_ROLES, User
+from dashboard.clock import now
+from dashboard.extensions import db
+from dashboard.notify.models import InboxEntry, NotificationPreference
+
+#: Topics a staff member can switch on or off; all are on until switched off.
+TOPICS = {"approvals": _l("Approvals")}
+
+#: How each Inbox+ entry reads; the details fill the placeholders.
+INBOX_LABELS = {
+    "approval_approved": _l("%(client)s approved %(document)s"),
+    "approval_rejected": _l("%(client)s disapproved %(document)s"),
+    "reminders_exhausted": _l(
+        "The last reminder about %(title)s went to %(account)s; the client has not acted yet."
+    ),
+    "delivery_failed": _l(
+        "An email about %(title)s to %(email)s could not be delivered: %(error)s"
+    ),
+}
+
+
+def wants(user_id: int, topic: str) -> bool:
+    choice = db.session.scalar(
+        select(NotificationPreference.enabled).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.topic == topic
+        )
+    )
+    return choice is not False
+
+
+def staff_wanting(firm_id: int, topic: str) -> list[User]:
+    """Staff of the firm who have not switched `topic` off."""
+    switched_off = select(NotificationPreference.user_id).where(
+        NotificationPreference.topic == topic, NotificationPreference.enabled.is_(False)
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.firm_id == firm_id, User.role.in_(STAFF_ROLES), User.id.not_in(switched_off)
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def set_preference(user: User, topic: str, enabled: bool) -> None:
+    if topic not in TOPICS:
+        raise ValueError(topic)
+    row = db.session.scalar(
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.topic == topic
+        )
+    )
+    if row is None:
+        db.session.add(NotificationPreference(user_id=user.id, topic=topic, enabled=enabled))
+    else:
+        row.enabled = enabled
+
+
+def add_entry(
+    user_id: int,
+    firm_id: int,
+    topic: str,
+    *,
+    account_id: int | None = None,
+    item_id: int | None = None,
+    **details: Any,
+) -> InboxEntry:
+    entry = InboxEntry(
+        firm_id=firm_id,
+        user_id=user_id,
+        topic=topic,
+        account_id=account_id,
+        item_id=item_id,
+        details=details,
+        created_at=now(),
+        bumped_at=now(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def unread_count(user_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(InboxEntry.id)).where(
+                InboxEntry.user_id == user_id, InboxEntry.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def describe_details(topic: str, details: dict[str, Any]) -> str:
+    """The sentence for an Inbox+ topic (also the subject of the matching staff email)."""
+    label = INBOX_LABELS.get(topic)
+    if label is None:
+        return topic
+    try:
+        return str(label) % details
+    except (KeyError, TypeError):
+        return topic
+
+
+def describe(entry: InboxEntry) -> str:
+    return describe_details(entry.topic, entry.details)

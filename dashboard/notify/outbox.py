@@ -1,0 +1,144 @@
+"""Writing emails to the outbox, and handing their ids to RQ once the transaction commits."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from dashboard.auth.models import User
+from dashboard.clock import now
+from dashboard.extensions import db
+from dashboard.items.models import ActionItem
+from dashboard.notify.models import OutboxEmail
+
+log = logging.getLogger(__name__)
+
+DELIVERY_JOB = "jobs.delivery.deliver"
+#: Purposes that only make sense while the item is pending; cancelled when it completes.
+ITEM_PURPOSES = ("notification", "reminder", "resend")
+
+
+def recipient_locale(user: User) -> str:
+    return user.language or user.firm.default_language
+
+
+def queue_email(
+    *,
+    firm_id: int,
+    key: str,
+    purpose: str,
+    to: User,
+    item: ActionItem | None = None,
+    reminder_number: int | None = None,
+    context: dict[str, Any] | None = None,
+) -> OutboxEmail:
+    """Add one email to the outbox in the current transaction; it is enqueued after commit."""
+    moment = now()
+    row = OutboxEmail(
+        firm_id=firm_id,
+        idempotency_key=key,
+        message_id=f"<{uuid.uuid4().hex}@relance>",
+        purpose=purpose,
+        reminder_number=reminder_number,
+        item_id=item.id if item is not None else None,
+        recipient_id=to.id,
+        to_email=to.email,
+        locale=recipient_locale(to),
+        context=context or {},
+        state="queued",
+        created_at=moment,
+        # Stamped now: the after-commit hook enqueues it; the sweep re-enqueues it if lost.
+        enqueued_at=moment,
+    )
+    db.session.add(row)
+    db.session.info.setdefault("outbox_rows", []).append(row)
+    return row
+
+
+def cancel_undelivered(item_id: int, reason: str) -> int:
+    """Cancel the item's queued emails (same transaction as the completion)."""
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.item_id == item_id,
+            OutboxEmail.state == "queued",
+            OutboxEmail.purpose.in_(ITEM_PURPOSES),
+        )
+        .values(state="cancelled", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def redis_connection() -> Redis:
+    return Redis.from_url(
+        current_app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
+    )
+
+
+def delivery_queue(connection: Redis | None = None) -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection())
+
+
+def enqueue_delivery(ids: list[int]) -> bool:
+    """Put outbox ids on the queue; False (logged) when Redis cannot be reached."""
+    if not ids:
+        return True
+    try:
+        delivery_queue().enqueue(DELIVERY_JOB, ids, job_timeout=600, result_ttl=3600)
+    except Exception as error:  # Redis down: the sweep re-enqueues from the database
+        log.warning("could not enqueue %d outbox emails: %s", len(ids), error)
+        return False
+    return True
+
+
+def requeue_lost(batch: int = 1000) -> int:
+    """Re-enqueue queued emails whose job was lost (Redis restart) or whose retry is due."""
+    moment = now()
+    stale = moment - timedelta(seconds=current_app.config["OUTBOX_REQUEUE_AFTER_SECONDS"])
+    ids = list(
+        db.session.scalars(
+            select(OutboxEmail.id)
+            .where(
+                OutboxEmail.state == "queued",
+                or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= moment),
+                or_(OutboxEmail.enqueued_at.is_(None), OutboxEmail.enqueued_at <= stale),
+            )
+            .order_by(OutboxEmail.id)
+            .limit(batch)
+        )
+    )
+    if not ids:
+        return 0
+    if not enqueue_delivery(ids):
+        return 0
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids))
+        .values(enqueued_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return len(ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    rows = session.info.pop("outbox_rows", None)
+    if rows:
+        # Objects are expired after commit: read the ids from their identity, without SQL.
+        ids = [identity[0] for row in rows if (identity := inspect(row).identity)]
+        enqueue_delivery(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop("outbox_rows", None)

@@ -1,0 +1,1 @@
+"""The reminder engine: one for every kind of action item."""

@@ -1,0 +1,267 @@
+"""The engine's services: send, resend, change settings, complete. Every kind uses these.
+
+They take the acting user and objects, flush, and leave the commit to the caller (a view or a
+job), so the state change, its audit entry and its outbox emails commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from dashboard.audit.models import AuditEvent
+from dashboard.audit.service import record_event
+from dashboard.auth.models import Firm, User
+from dashboard.clock import now
+from dashboard.extensions import db
+from dashboard.items.kinds import kind_of
+from dashboard.items.models import ActionItem
+from dashboard.notify.outbox import cancel_undelivered, queue_email
+from dashboard.reminders.models import COUNT_RANGE, INTERVAL_RANGE, Reminder
+from dashboard.reminders.schedule import SendWindow, next_reminder_at
+
+#: A second resend within this time (a double-click, two tabs) sends nothing more.
+RESEND_GUARD = timedelta(minutes=10)
+
+
+class SettingsError(ValueError):
+    """Reminder settings out of range; `errors` maps a field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    enabled: bool
+    interval_days: int
+    max_count: int
+
+    @classmethod
+    def defaults_for(cls, firm: Firm) -> ReminderSettings:
+        return cls(firm.reminders_enabled, firm.reminder_interval_days, firm.reminder_max_count)
+
+    @classmethod
+    def parse(cls, form: Any, defaults: ReminderSettings) -> ReminderSettings:
+        """Read the Reminders fields of a form; out-of-range numbers raise SettingsError."""
+        enabled = form.get("reminders") in ("on", "true", "1", "y")
+        errors: dict[str, str] = {}
+        values = {}
+        for field, (low, high), default in (
+            ("interval_days", INTERVAL_RANGE, defaults.interval_days),
+            ("max_count", COUNT_RANGE, defaults.max_count),
+        ):
+            raw = form.get(field)
+            if raw in (None, ""):
+                values[field] = default
+                continue
+            try:
+                value = int(str(raw).strip())
+            except ValueError:
+                value = None
+            if value is None or not low <= value <= high:
+                errors[field] = str(
+                    _l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+                )
+            else:
+                values[field] = value
+        if errors:
+            raise SettingsError(errors)
+        return cls(enabled, values["interval_days"], values["max_count"])
+
+
+def window_of(firm: Firm) -> SendWindow:
+    return SendWindow.from_string(
+        firm.window_start_hour, firm.window_end_hour, firm.window_weekdays
+    )
+
+
+def zone_for(firm: Firm, recipients: list[User]) -> str:
+    """The recipients' time zone when they share one, else the firm's."""
+    zones = {user.time_zone for user in recipients if user.time_zone}
+    if len(zones) == 1 and all(user.time_zone for user in recipients):
+        return zones.pop()
+    return firm.time_zone
+
+
+def reschedule(reminder: Reminder, item: ActionItem, firm: Firm, recipients: list[User]) -> None:
+    """Set next_at from the timer, or NULL with the reason nothing more will go."""
+    if not item.is_pending:
+        reminder.next_at, reminder.stopped_reason = None, "completed"
+    elif not reminder.enabled:
+        reminder.next_at, reminder.stopped_reason = None, "disabled"
+    elif reminder.sent_count >= reminder.max_count:
+        reminder.next_at, reminder.stopped_reason = None, "count_reached"
+    else:
+        start = reminder.timer_from or item.sent_at
+        reminder.next_at = next_reminder_at(
+            start, reminder.interval_days, zone_for(firm, recipients), window_of(firm)
+        )
+        reminder.stopped_reason = None
+
+
+def _settings_details(settings: ReminderSettings) -> dict[str, Any]:
+    return {
+        "reminders": settings.enabled,
+        "interval_days": settings.interval_days,
+        "max_count": settings.max_count,
+    }
+
+
+def send_item(
+    actor: User | None,
+    item: ActionItem,
+    settings: ReminderSettings,
+    context: dict[str, Any] | None = None,
+) -> list[User]:
+    """Send a new item: notify every recipient, put it on top of the to-dos, start reminders."""
+    moment = now()
+    item.status, item.sent_at, item.bumped_at = "pending", moment, moment
+    item.sent_by_id = actor.id if actor else None
+    db.session.add(item)
+    db.session.flush()
+    kind = kind_of(item)
+    recipients = kind.recipients(item)
+    for user in recipients:
+        queue_email(
+            firm_id=item.firm_id,
+            key=f"notify:{item.id}:{user.id}",
+            purpose="notification",
+            to=user,
+            item=item,
+            context=context,
+        )
+    reminder = Reminder(
+        item_id=item.id,
+        enabled=settings.enabled,
+        interval_days=settings.interval_days,
+        max_count=settings.max_count,
+        sent_count=0,
+        timer_from=moment,
+    )
+    db.session.add(reminder)
+    reschedule(reminder, item, _firm(item), recipients)
+    record_event(
+        firm_id=item.firm_id,
+        account_id=item.account_id,
+        actor=actor,
+        subject_type=item.kind,
+        subject_id=item.id,
+        action="item.sent",
+        title=kind.title(item),
+        recipients=len(recipients),
+        **_settings_details(settings),
+    )
+    db.session.flush()
+    return recipients
+
+
+def resend_item(actor: User, item: ActionItem, message: str = "") -> bool:
+    """One more email to every recipient, to-do on top, timer restarted (B7).
+
+    Returns False (and does nothing) when the item is not pending or was resent moments ago.
+    """
+    if not item.is_pending:
+        return False
+    moment = now()
+    recent = db.session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.subject_type == item.kind,
+            AuditEvent.subject_id == item.id,
+            AuditEvent.action.in_(("item.resent", "item.sent")),
+            AuditEvent.created_at > moment - RESEND_GUARD,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return False
+    kind = kind_of(item)
+    recipients = kind.recipients(item)
+    event = record_event(
+        firm_id=item.firm_id,
+        account_id=item.account_id,
+        actor=actor,
+        subject_type=item.kind,
+        subject_id=item.id,
+        action="item.resent",
+        title=kind.title(item),
+        recipients=len(recipients),
+    )
+    db.session.flush()
+    for user in recipients:
+        queue_email(
+            firm_id=item.firm_id,
+            key=f"resend:{event.id}:{user.id}",
+            purpose="resend",
+            to=user,
+            item=item,
+            context={"message": message} if message else {},
+        )
+    item.bumped_at = moment
+    reminder = _reminder_of(item)
+    reminder.timer_from = moment
+    reschedule(reminder, item, _firm(item), recipients)
+    db.session.flush()
+    return True
+
+
+def update_settings(actor: User, item: ActionItem, settings: ReminderSettings) -> Reminder:
+    """Change the toggle, days and number while the item is pending."""
+    reminder = _reminder_of(item)
+    before = (reminder.enabled, reminder.interval_days, reminder.max_count)
+    reminder.enabled = settings.enabled
+    reminder.interval_days = settings.interval_days
+    reminder.max_count = settings.max_count
+    if before != (settings.enabled, settings.interval_days, settings.max_count):
+        recipients = kind_of(item).recipients(item)
+        reschedule(reminder, item, _firm(item), recipients)
+        if reminder.next_at is not None and reminder.next_at < now():
+            reminder.next_at = now()
+        record_event(
+            firm_id=item.firm_id,
+            account_id=item.account_id,
+            actor=actor,
+            subject_type=item.kind,
+            subject_id=item.id,
+            action="reminders.updated",
+            title=kind_of(item).title(item),
+            **_settings_details(settings),
+        )
+    db.session.flush()
+    return reminder
+
+
+def complete_item(
+    item: ActionItem, outcome: str, actor: User | None = None, status: str = "completed"
+) -> bool:
+    """The item is done (or withdrawn): stop reminders, cancel undelivered emails, record it."""
+    if not item.is_pending:
+        return False
+    # Taking the item row first orders locks the same way as the delivery worker does.
+    item.status, item.outcome, item.completed_at = status, outcome, now()
+    db.session.flush()
+    reminder = _reminder_of(item)
+    reminder.next_at, reminder.stopped_reason = None, "completed"
+    cancel_undelivered(item.id, f"item {outcome}")
+    db.session.flush()
+    return True
+
+
+def _firm(item: ActionItem) -> Firm:
+    firm = db.session.get(Firm, item.firm_id)
+    assert firm is not None
+    return firm
+
+
+def _reminder_of(item: ActionItem) -> Reminder:
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
+    if reminder is None:  # an item is always sent with its reminder row; never expected
+        reminder = Reminder(item_id=item.id, enabled=False, timer_from=item.sent_at)
+        db.session.add(reminder)
+    return reminder

@@ -1,0 +1,17 @@
+"""The periodic sweep job (rq cron, every 30 seconds)."""
+
+from __future__ import annotations
+
+from dashboard.reminders.sweep import sweep
+from jobs.context import app_job
+
+
+@app_job
+def run_sweep() -> dict[str, int]:
+    result = sweep()
+    return {
+        "reminders": result.reminders,
+        "emails": result.emails,
+        "stopped": result.stopped,
+        "requeued": result.requeued,
+    }
