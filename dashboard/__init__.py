@@ -80,22 +80,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dashboard.accounts.views import bp as accounts_bp
+    from dashboard.approvals.views import bp as approvals_bp
     from dashboard.auth.views import bp as auth_bp
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
     from dashboard.portal.views import bp as portal_bp
+    from dashboard.reminders.views import bp as reminders_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(approvals_bp)
+    app.register_blueprint(reminders_bp)
     if app.config["ENV_NAME"] in {"development", "test"}:
         app.register_blueprint(dev_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
+    from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
     from dashboard.i18n import LANGUAGE_NAMES, format_filesize
+    from dashboard.reminders.timeline import STATE_LABELS
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
@@ -108,6 +114,10 @@ def _register_template_helpers(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {
+            "approval_labels": STATUS_LABELS,
+            "approval_badges": STATUS_BADGES,
+            "rejection_reasons": REJECTION_REASONS,
+            "state_labels": STATE_LABELS,
             "language_names": LANGUAGE_NAMES,
             "folder_access_labels": FOLDER_ACCESS_LABELS,
             "current_locale": str(get_locale() or "en"),

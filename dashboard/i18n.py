@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from babel import Locale
 from babel.units import format_unit
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
@@ -29,6 +29,8 @@ def normalize_language(tag: str | None) -> str | None:
 
 def select_locale() -> str:
     """The user's choice, else the browser's Accept-Language, else the firm's language."""
+    if not has_request_context():
+        return "en"  # jobs and services outside a request: emails choose with force_locale
     user = current_user
     if user and user.is_authenticated and user.language:
         return user.language
@@ -44,6 +46,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return "UTC"
     user = current_user
     if user and user.is_authenticated:
         return user.firm.time_zone

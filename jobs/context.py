@@ -14,6 +14,12 @@ R = TypeVar("R")
 _app: Flask | None = None
 
 
+def use_app(app: Flask | None) -> None:
+    """Run jobs in this app (tests hand over theirs); None goes back to create_app()."""
+    global _app
+    _app = app
+
+
 def get_app() -> Flask:
     global _app
     if _app is None:

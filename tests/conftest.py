@@ -9,12 +9,20 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
+import threading
+import uuid
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue, SimpleWorker
 from sqlalchemy import text
 
 from dashboard import create_app
@@ -39,6 +47,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "UPLOAD_DIR": str(folder / "uploads"),
             "MAIL_SINK_DIR": str(folder / "mail-sink"),
             "SESSION_COOKIE_SECURE": False,
+            "RQ_QUEUE": f"relance-test-{uuid.uuid4().hex[:8]}",
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "PUBLIC_BASE_URL": "https://portal.example.test",
         }
     )
     with app.app_context():
@@ -146,3 +157,114 @@ def uploads_in(app: Flask) -> list[Path]:
     """Every file kept in storage (staging excluded)."""
     root = Path(app.config["UPLOAD_DIR"])
     return [p for p in root.rglob("*") if p.is_file() and "staging" not in p.parts]
+
+
+# --- real Redis, real RQ worker, real SMTP -------------------------------------------------
+
+
+class SmtpSink:
+    """An in-process SMTP server (aiosmtpd) that keeps what it accepts.
+
+    `script` maps a recipient address to a list of SMTP replies to give, one per attempt
+    (e.g. ["451 4.3.0 Try again later"]); an empty list (or no entry) accepts.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.script: dict[str, list[str]] = {}
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        with self.lock:
+            replies = self.script.get(address.lower())
+            if replies:
+                return replies.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = message_from_bytes(envelope.original_content or envelope.content,
+                                     policy=policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.script.clear()
+
+
+@pytest.fixture(scope="session")
+def _smtp_controller():
+    sink = SmtpSink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture()
+def mailbox(app, _smtp_controller) -> Iterator[SmtpSink]:
+    """The SMTP sink, emptied for this test, with the app pointed at it."""
+    sink, port = _smtp_controller
+    state = app.extensions["mail"]
+    state.server, state.port, state.use_tls, state.use_ssl = "127.0.0.1", port, False, False
+    state.suppress = False  # TESTING would otherwise make Flask-Mail drop every message
+    sink.clear()
+    yield sink
+    sink.clear()
+
+
+@pytest.fixture()
+def redis_queue(app) -> Iterator[Queue]:
+    """The app's RQ queue on the real Redis, empty at the start and the end of the test."""
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    try:
+        connection.ping()
+    except Exception as error:  # pragma: no cover - make test starts Redis
+        pytest.fail(f"Redis is not running at {app.config['REDIS_URL']}: {error}")
+    queue = Queue(app.config["RQ_QUEUE"], connection=connection)
+    queue.empty()
+    yield queue
+    queue.empty()
+    connection.close()
+
+
+@pytest.fixture()
+def run_worker(app, redis_queue):
+    """Run a real RQ worker in burst mode (what is queued now), as a worker process would."""
+    from jobs.context import use_app
+
+    def run() -> int:
+        use_app(app)
+        try:
+            worker = SimpleWorker([redis_queue], connection=redis_queue.connection)
+            # Outside the test's app context, like a separate worker process.
+            contextvars.Context().run(worker.work, burst=True)
+        finally:
+            use_app(None)
+        failed = redis_queue.failed_job_registry
+        assert failed.count == 0, [
+            redis_queue.fetch_job(job_id).latest_result().exc_string  # type: ignore[union-attr]
+            for job_id in failed.get_job_ids()
+        ]
+        return worker.successful_job_count
+
+    return run
+
+
+@pytest.fixture()
+def frozen_clock():
+    """Move time: `frozen_clock(datetime)`; released at the end of the test."""
+    from dashboard import clock
+
+    yield clock.set_now
+    clock.set_now(None)

@@ -149,3 +149,22 @@ def make_world() -> World:
     other_document = make_document(make_folder(other_account, "Shared", "view"), "other.pdf")
     db.session.commit()
     return World(a, b, other_account, other_contact, other_document)
+
+
+def make_approval(
+    staff: User,
+    document: Document,
+    enabled: bool = True,
+    interval_days: int = 3,
+    max_count: int = 1,
+    message: str = "",
+):
+    """Request approval of `document` through the real service, and commit."""
+    from dashboard.approvals.service import request_approval
+    from dashboard.reminders.service import ReminderSettings
+
+    request = request_approval(
+        staff, document, message, ReminderSettings(enabled, interval_days, max_count)
+    )
+    db.session.commit()
+    return request

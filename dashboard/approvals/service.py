@@ -26,6 +26,21 @@ REJECTION_REASONS = {
 }
 
 
+#: Glossary words for a document's approval status (D5, D6).
+STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+}
+STATUS_BADGES = {
+    "pending": "text-bg-warning",
+    "approved": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "cancelled": "text-bg-light",
+}
+
+
 class ApprovalError(ValueError):
     """A request that cannot be made; the message is shown to the user."""
 
@@ -144,3 +159,20 @@ def decide(
             context={**details, "path": f"/clients/{request.account_id}/docs/approvals"},
         )
     db.session.flush()
+
+
+def document_statuses(document_ids: list[int]) -> dict[int, str]:
+    """Each document's approval status from its latest request that was not cancelled:
+    "pending", "approved" or "rejected" (one query for the whole list)."""
+    if not document_ids:
+        return {}
+    rows = db.session.execute(
+        select(ApprovalRequest.document_id, ApprovalRequest.status, ApprovalRequest.decision)
+        .where(ApprovalRequest.document_id.in_(document_ids),
+               ApprovalRequest.status != "cancelled")
+        .order_by(ApprovalRequest.sent_at)
+    ).all()
+    statuses: dict[int, str] = {}
+    for document_id, status, decision in rows:  # later rows overwrite earlier ones
+        statuses[document_id] = "pending" if status == "pending" else (decision or status)
+    return statuses

@@ -13,6 +13,7 @@ from dashboard.accounts import service as accounts_service
 from dashboard.accounts.forms import FolderAccessForm, FolderForm
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
+from dashboard.approvals.service import document_statuses
 from dashboard.auth.models import User
 from dashboard.documents import service, storage
 from dashboard.documents.models import Document
@@ -32,9 +33,12 @@ def require_staff() -> None:
 
 
 def _docs_context(account: Account, **extra):
+    folders = accounts_service.account_folders_with_documents(account)
+    document_ids = [document.id for _, documents in folders for document in documents]
     return {
         "account": account,
-        "folders": accounts_service.account_folders_with_documents(account),
+        "folders": folders,
+        "approval_statuses": document_statuses(document_ids),
         "folder_form": extra.pop("folder_form", None) or FolderForm(formdata=None),
         **extra,
     }

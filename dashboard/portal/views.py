@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.accounts.service import group_documents
+from dashboard.approvals import service as approvals_service
+from dashboard.approvals.models import ApprovalRequest
+from dashboard.approvals.service import document_statuses
+from dashboard.documents.models import Document
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.items.kinds import kind_of
+from dashboard.items.models import ActionItem
 from dashboard.tenancy import (
     client_account_ids,
+    portal_documents_select,
     portal_folders_select,
     portal_get_document,
     portal_get_folder,
@@ -64,9 +72,17 @@ def _accounts() -> list[Account]:
 
 @bp.route("/")
 def pending():
-    """Pending action: the client's to-do list, most recent on top."""
+    """Pending action: the client's to-do list, most recently sent or resent on top."""
+    items = db.session.scalars(
+        select(ActionItem)
+        .options(joinedload(ActionItem.account))
+        .where(ActionItem.account_id.in_(client_account_ids()), ActionItem.status == "pending")
+        .order_by(ActionItem.bumped_at.desc(), ActionItem.id.desc())
+        .limit(200)
+    ).all()
+    todos = [(item, kind_of(item)) for item in items]
     return render_page_or_partial(
-        "portal/pending.html", "portal/_pending_list.html", items=[], accounts=_accounts()
+        "portal/pending.html", "portal/_pending_list.html", todos=todos, accounts=_accounts()
     )
 
 
@@ -77,7 +93,18 @@ def _documents_context(**extra):
         .options(joinedload(Folder.account))
         .order_by(Folder.account_id, func.lower(Folder.name))
     ).all()
-    return {"accounts": accounts, "folders": group_documents(folders), **extra}
+    grouped = group_documents(folders)
+    document_ids = [document.id for _, documents in grouped for document in documents]
+    pending = {
+        request.document_id: request.id
+        for request in db.session.scalars(
+            select(ApprovalRequest).where(ApprovalRequest.document_id.in_(document_ids),
+                                          ApprovalRequest.status == "pending")
+        )
+    } if document_ids else {}
+    return {"accounts": accounts, "folders": grouped,
+            "approval_statuses": document_statuses(document_ids),
+            "pending_approvals": pending, **extra}
 
 
 @bp.route("/documents")
@@ -110,3 +137,60 @@ def upload(folder_id: int):
 def download(document_id: int):
     """Download a document from a folder the client may see."""
     return send_document(portal_get_document(document_id))
+
+
+def _portal_approval(request_id: int) -> ApprovalRequest:
+    """An approval request of the portal user's accounts, about a document they may see."""
+    approval = db.session.scalar(
+        select(ApprovalRequest).where(
+            ApprovalRequest.id == request_id,
+            ApprovalRequest.account_id.in_(client_account_ids()),
+            ApprovalRequest.document_id.in_(portal_documents_select().with_only_columns(
+                Document.id)),
+        )
+    )
+    if approval is None:
+        abort(404)
+    return approval
+
+
+def _approval_page(approval: ApprovalRequest, status: int = 200, **extra):
+    return render_page_or_partial(
+        "portal/approval.html", "portal/_approval_panel.html", approval=approval,
+        **extra,
+    ), status
+
+
+@bp.route("/approvals/<int:request_id>")
+def approval(request_id: int):
+    """The document to approve or disapprove (D2)."""
+    return _approval_page(_portal_approval(request_id))
+
+
+@bp.route("/approvals/<int:request_id>/approve", methods=["POST"])
+def approve(request_id: int):
+    """Approve the document."""
+    request_ = _portal_approval(request_id)
+    return _decide(request_, approve=True)
+
+
+@bp.route("/approvals/<int:request_id>/disapprove", methods=["POST"])
+def disapprove(request_id: int):
+    """Disapprove, with one or more reasons and a comment."""
+    return _decide(_portal_approval(request_id), approve=False)
+
+
+def _decide(approval_request: ApprovalRequest, approve: bool):
+    try:
+        approvals_service.decide(portal_user(), approval_request, approve,
+                                 request.form.getlist("reasons"), request.form.get("comment", ""))
+    except approvals_service.ApprovalError as refused:
+        db.session.rollback()
+        return _approval_page(approval_request, 422, error=str(refused), form=request.form)
+    db.session.commit()
+    message = _("Thank you: the document is approved.") if approve else _(
+        "Thank you: your accountant will see your reasons.")
+    if is_partial():
+        return _approval_page(approval_request, success=message)
+    flash(message, "success")
+    return redirect(url_for("portal.pending"))

@@ -1,0 +1,177 @@
+"""Staff routes for approvals: the viewer's ✓, the Approvals sub-tab, resend and cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
+
+from dashboard.accounts.models import Account, Folder
+from dashboard.accounts.views import render_account_tab
+from dashboard.approvals import service
+from dashboard.approvals.models import ApprovalRequest
+from dashboard.auth.models import Firm
+from dashboard.documents.models import Document
+from dashboard.extensions import db
+from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.pagination import paginate
+from dashboard.reminders.service import ReminderSettings, SettingsError
+from dashboard.reminders.timeline import build_timeline
+from dashboard.tenancy import current_firm_id, firm_get
+
+bp = Blueprint("approvals", __name__)
+
+
+@bp.before_request
+@login_required
+def require_staff() -> None:
+    """Only staff reach these routes."""
+    current_firm_id()
+
+
+def _firm() -> Firm:
+    firm = db.session.get(Firm, current_firm_id())
+    assert firm is not None
+    return firm
+
+
+def approvals_select(firm_id: int, account_id: int | None = None):
+    """Requests newest first, pending ones on top, with document and uploader loaded."""
+    stmt = (
+        select(ApprovalRequest)
+        .options(joinedload(ApprovalRequest.document).joinedload(Document.uploaded_by),
+                 joinedload(ApprovalRequest.account))
+        .where(ApprovalRequest.firm_id == firm_id)
+        .order_by(case((ApprovalRequest.status == "pending", 0), else_=1),
+                  ApprovalRequest.sent_at.desc(), ApprovalRequest.id.desc())
+    )
+    if account_id is not None:
+        stmt = stmt.where(ApprovalRequest.account_id == account_id)
+    return stmt
+
+
+@bp.route("/clients/<int:account_id>/docs/approvals")
+def approvals_tab(account_id: int):
+    """The Approvals sub-tab (D6): every request of the account, pending first."""
+    account = firm_get(Account, account_id)
+    page = paginate(approvals_select(account.firm_id, account.id),
+                    current_app.config["CLIENTS_PER_PAGE"])
+    return render_account_tab(account, "docs", "approvals/_subtab_approvals.html", page=page,
+                              subtab="approvals")
+
+
+def _viewer_context(document: Document, **extra):
+    requests = db.session.scalars(
+        select(ApprovalRequest).where(ApprovalRequest.document_id == document.id)
+        .order_by(ApprovalRequest.sent_at.desc())
+    ).all()
+    pending = next((r for r in requests if r.is_pending), None)
+    return {
+        "document": document,
+        "account": db.session.get(Account, document.account_id),
+        "folder": db.session.get(Folder, document.folder_id),
+        "requests": requests,
+        "pending": pending,
+        "timeline": build_timeline(pending) if pending else None,
+        "defaults": ReminderSettings.defaults_for(_firm()),
+        **extra,
+    }
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>")
+def viewer(account_id: int, document_id: int):
+    """The document viewer: details, ✓ Request approval, the request's timeline and history."""
+    document = firm_get(Document, document_id, account_id=account_id)
+    return render_page_or_partial("approvals/viewer.html", "approvals/_viewer_panel.html",
+                                  **_viewer_context(document))
+
+
+def _viewer_answer(document: Document, status: int = 200, **extra):
+    if is_partial():
+        return render_partial("approvals/_viewer_panel.html", status,
+                              **_viewer_context(document, **extra))
+    for category in ("error", "success"):
+        if extra.get(category):
+            flash(extra[category], "danger" if category == "error" else "success")
+    return redirect(url_for("approvals.viewer", account_id=document.account_id,
+                            document_id=document.id))
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/approval", methods=["POST"])
+def request_approval(account_id: int, document_id: int):
+    """Request approval of the document, with an optional message and reminders (D1)."""
+    document = firm_get(Document, document_id, account_id=account_id)
+    try:
+        settings = ReminderSettings.parse(request.form, ReminderSettings.defaults_for(_firm()))
+        service.request_approval(current_user, document, request.form.get("message", ""),
+                                 settings)
+    except SettingsError as invalid:
+        db.session.rollback()
+        return _viewer_answer(document, 422, errors=invalid.errors, form=request.form,
+                              error=_("Check the reminder settings."))
+    except service.ApprovalError as refused:
+        db.session.rollback()
+        return _viewer_answer(document, 422, error=str(refused))
+    db.session.commit()
+    return _viewer_answer(document, success=_("Approval requested."))
+
+
+@bp.route("/clients/<int:account_id>/approvals/<int:request_id>/resend", methods=["POST"])
+def resend(account_id: int, request_id: int):
+    """Resend approval request (D3), with an optional message."""
+    approval = firm_get(ApprovalRequest, request_id, account_id=account_id)
+    sent = service.resend_request(current_user, approval, request.form.get("message", ""))
+    db.session.commit()
+    if sent:
+        return _after_list_action(approval, success=_("Approval request sent again."))
+    return _after_list_action(approval, 422, error=_(
+        "Not sent: it was sent moments ago, or it is no longer pending."))
+
+
+@bp.route("/clients/<int:account_id>/approvals/<int:request_id>/cancel", methods=["POST"])
+def cancel(account_id: int, request_id: int):
+    """Cancel approval request (D7)."""
+    approval = firm_get(ApprovalRequest, request_id, account_id=account_id)
+    service.cancel_request(current_user, approval)
+    db.session.commit()
+    return _after_list_action(approval, success=_("Approval request cancelled."))
+
+
+def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):
+    """From the viewer, answer the viewer panel; from the list, the Approvals sub-tab."""
+    if request.form.get("from") == "viewer":
+        return _viewer_answer(approval.document, status, **extra)
+    account = db.session.get(Account, approval.account_id)
+    assert account is not None
+    if not is_partial():
+        for category in ("error", "success"):
+            if extra.get(category):
+                flash(extra[category], "danger" if category == "error" else "success")
+        return redirect(url_for("approvals.approvals_tab", account_id=account.id))
+    page = paginate(approvals_select(account.firm_id, account.id),
+                    current_app.config["CLIENTS_PER_PAGE"])
+    return render_partial("accounts/_tabs.html", status, account=account, tab="docs",
+                          tab_template="approvals/_subtab_approvals.html", page=page,
+                          subtab="approvals", **extra)
+
+
+@bp.route("/clients/<int:account_id>/approvals/resend-pending", methods=["POST"])
+def resend_pending(account_id: int):
+    """Request approval for pending (D6): resend every pending request with one message."""
+    account = firm_get(Account, account_id)
+    count = service.resend_all_pending(current_user, account.id, account.firm_id,
+                                       request.form.get("message", ""))
+    db.session.commit()
+    message = ngettext("%(num)d approval request sent again.",
+                       "%(num)d approval requests sent again.", count)
+    if not is_partial():
+        flash(message, "success")
+        return redirect(url_for("approvals.approvals_tab", account_id=account.id))
+    page = paginate(approvals_select(account.firm_id, account.id),
+                    current_app.config["CLIENTS_PER_PAGE"])
+    return render_partial("accounts/_tabs.html", account=account, tab="docs",
+                          tab_template="approvals/_subtab_approvals.html", page=page,
+                          subtab="approvals", success=message)

@@ -1,0 +1,138 @@
+"""The reminder timeline of an item (B2): what went, to whom, what became of it, what is next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from dashboard.audit.models import AuditEvent
+from dashboard.auth.models import Firm
+from dashboard.extensions import db
+from dashboard.items.kinds import kind_of
+from dashboard.items.models import ActionItem
+from dashboard.notify.models import OutboxEmail
+from dashboard.reminders.models import Reminder
+from dashboard.reminders.schedule import next_reminder_at
+from dashboard.reminders.service import window_of, zone_for
+
+EVENT_LABELS = {
+    "item.sent": _l("Sent"),
+    "item.resent": _l("Resent"),
+    "reminder.sent": _l("Automatic reminder"),
+    "reminders.updated": _l("Reminder settings changed"),
+    "approval.approved": _l("Approved"),
+    "approval.rejected": _l("Rejected"),
+    "approval.cancelled": _l("Request cancelled"),
+}
+PURPOSE_LABELS = {
+    "notification": _l("Notification"),
+    "reminder": _l("Reminder"),
+    "resend": _l("Resend"),
+}
+STATE_LABELS = {
+    "queued": _l("Queued"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+STOP_LABELS = {
+    "completed": _l("the client acted"),
+    "disabled": _l("reminders are off"),
+    "count_reached": _l("the set number of reminders was sent"),
+    "no_recipients": _l("no contact has NOTIFY on with portal access"),
+}
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    label: str
+    actor: str = ""
+    emails: list[OutboxEmail] = field(default_factory=list)
+    planned: bool = False
+
+
+@dataclass
+class Timeline:
+    entries: list[TimelineEntry]
+    reminder: Reminder | None
+    stop_label: str = ""
+
+
+def build_timeline(item: ActionItem) -> Timeline:
+    """Past events (newest last) with their emails, then the reminders still planned."""
+    events = db.session.scalars(
+        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.subject_type == item.kind, AuditEvent.subject_id == item.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()
+    emails = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.item_id == item.id)
+        .order_by(OutboxEmail.created_at, OutboxEmail.id)
+    ).all()
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
+    entries = []
+    for event in events:
+        label = str(EVENT_LABELS.get(event.action, event.action))
+        if event.action == "reminder.sent":
+            from dashboard.notify.emails import reminder_label
+
+            label = reminder_label(event.details.get("number"))
+        entries.append(TimelineEntry(event.created_at, label,
+                                     event.actor.name if event.actor else ""))
+    _attach_emails(entries, events, emails)
+    if reminder is not None and reminder.next_at is not None:
+        entries.extend(_planned(item, reminder))
+    stop = str(STOP_LABELS.get(reminder.stopped_reason, "")) if reminder else ""
+    return Timeline(entries, reminder, stop)
+
+
+def _owner_key(email: OutboxEmail) -> tuple[str, str]:
+    """Which event wrote this email: the send, a numbered reminder, a resend, a decision."""
+    if email.purpose == "notification":
+        return ("item.sent", "")
+    if email.purpose == "reminder":
+        return ("reminder.sent", str(email.reminder_number))
+    if email.purpose == "resend":
+        return ("item.resent", email.idempotency_key.split(":")[1])
+    if email.purpose.startswith("approval_"):
+        return ("approval." + email.purpose.removeprefix("approval_"), "")
+    return (email.purpose, "")
+
+
+def _event_key(event: AuditEvent) -> tuple[str, str]:
+    if event.action == "reminder.sent":
+        return (event.action, str(event.details.get("number")))
+    if event.action == "item.resent":
+        return (event.action, str(event.id))
+    return (event.action, "")
+
+
+def _attach_emails(entries, events, emails) -> None:
+    owners = {_event_key(event): entry for entry, event in zip(entries, events, strict=True)}
+    for email in emails:
+        owner = owners.get(_owner_key(email))
+        if owner is None:  # no matching event (should not happen): show the email on its own
+            owner = TimelineEntry(email.created_at,
+                                  str(PURPOSE_LABELS.get(email.purpose, email.purpose)))
+            entries.append(owner)
+            owners[_owner_key(email)] = owner
+        owner.emails.append(email)
+    entries.sort(key=lambda e: e.at)
+
+
+def _planned(item: ActionItem, reminder: Reminder) -> list[TimelineEntry]:
+    firm = db.session.get(Firm, item.firm_id)
+    assert firm is not None and reminder.next_at is not None
+    zone = zone_for(firm, kind_of(item).recipients(item))
+    planned, moment = [], reminder.next_at
+    from dashboard.notify.emails import reminder_label
+
+    for number in range(reminder.sent_count + 1, reminder.max_count + 1):
+        planned.append(TimelineEntry(moment, reminder_label(number), planned=True))
+        moment = next_reminder_at(moment, reminder.interval_days, zone, window_of(firm))
+    return planned
