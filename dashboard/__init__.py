@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.auth.views import bp as auth_bp
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
+    from dashboard.notify.views import bp as notify_bp
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
 
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(notify_bp)
     if app.config["ENV_NAME"] in {"development", "test"}:
         app.register_blueprint(dev_bp)
 
@@ -122,7 +124,17 @@ def _register_template_helpers(app: Flask) -> None:
             "folder_access_labels": FOLDER_ACCESS_LABELS,
             "current_locale": str(get_locale() or "en"),
             "read_only_view": g.get("read_only", False),
+            "inbox_unread": _inbox_unread,
         }
+
+
+def _inbox_unread() -> int:
+    """Unread Inbox+ entries of the staff member (called once by the sidebar)."""
+    from dashboard.notify.inbox import unread_count
+
+    if current_user.is_authenticated and current_user.is_staff:
+        return unread_count(current_user.id)
+    return 0
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -12,6 +12,8 @@ from dashboard.extensions import db
 
 
 def register(app: Flask) -> None:
+    register_reminders(app)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when a firm already exists.")
     def seed_demo_command(if_empty: bool) -> None:
@@ -39,3 +41,57 @@ def register(app: Flask) -> None:
             host,
             port or current_app.config["MAIL_PORT"],
         )
+
+
+def register_reminders(app: Flask) -> None:
+    reminders = click.Group("reminders", help="Operate the reminder engine.")
+
+    @reminders.command("sweep")
+    def sweep_command() -> None:
+        """Run one sweep now (due reminders → outbox → queue), then exit."""
+        from dashboard.reminders.sweep import sweep
+
+        result = sweep()
+        click.echo(
+            f"reminders sent: {result.reminders}, emails queued: {result.emails}, "
+            f"stopped: {result.stopped}, re-enqueued: {result.requeued}"
+        )
+
+    @reminders.command("status")
+    def status_command() -> None:
+        """Show what is due, the outbox by state, and when the last sweep ran."""
+        from sqlalchemy import func
+
+        from dashboard.clock import now
+        from dashboard.notify.models import OutboxEmail, SweepStatus
+        from dashboard.reminders.models import Reminder
+
+        moment = now()
+        due = db.session.scalar(
+            select(func.count(Reminder.id)).where(
+                Reminder.next_at.is_not(None), Reminder.next_at <= moment
+            )
+        )
+        planned = db.session.scalar(
+            select(func.count(Reminder.id)).where(Reminder.next_at.is_not(None))
+        )
+        states = dict(
+            db.session.execute(
+                select(OutboxEmail.state, func.count(OutboxEmail.id)).group_by(OutboxEmail.state)
+            ).all()
+        )
+        last = db.session.get(SweepStatus, 1)
+        click.echo(f"due now: {due}")
+        click.echo(f"planned: {planned}")
+        for state in ("queued", "sent", "failed", "cancelled"):
+            click.echo(f"emails {state}: {states.get(state, 0)}")
+        if last and last.finished_at:
+            click.echo(
+                f"last sweep: {last.finished_at.isoformat()} "
+                f"({last.reminders} reminders, {last.emails} emails, "
+                f"{last.requeued} re-enqueued)"
+            )
+        else:
+            click.echo("last sweep: never")
+
+    app.cli.add_command(reminders)

@@ -12,13 +12,18 @@ from dashboard.audit.service import record_event
 from dashboard.auth.models import User
 from dashboard.documents.models import Document
 from dashboard.extensions import db
+from dashboard.items.models import ActionItem
 
 
 class InvalidValue(ValueError):
     pass
 
 
-def clients_select(firm_id: int, search: str = "") -> Select:
+#: Clients list filters (A1); each keeps accounts with a pending item of that kind.
+CLIENT_FILTERS = {"awaiting_approval": "approval"}
+
+
+def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:
     """Accounts of a firm with their contact and document counts, in one query."""
     contact_count = (
         select(func.count(Contact.id)).where(Contact.account_id == Account.id).scalar_subquery()
@@ -43,6 +48,13 @@ def clients_select(firm_id: int, search: str = "") -> Select:
         stmt = stmt.where(
             or_(func.lower(Account.name).like(pattern), Account.id.in_(matching_contacts))
         )
+    if only in CLIENT_FILTERS:
+        pending = select(ActionItem.account_id).where(
+            ActionItem.firm_id == firm_id,
+            ActionItem.kind == CLIENT_FILTERS[only],
+            ActionItem.status == "pending",
+        )
+        stmt = stmt.where(Account.id.in_(pending))
     return stmt.order_by(func.lower(Account.name), Account.id)
 
 

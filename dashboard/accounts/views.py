@@ -36,13 +36,18 @@ def render_account_tab(account: Account, tab: str, template: str, /, **context: 
 def clients():
     """The Clients list, searchable, 50 a page."""
     search = request.args.get("q", "")
+    only = request.args.get("filter", "")
     page = paginate(
-        service.clients_select(current_firm_id(), search),
+        service.clients_select(current_firm_id(), search, only),
         current_app.config["CLIENTS_PER_PAGE"],
         scalars=False,
     )
     return render_page_or_partial(
-        "accounts/clients.html", "accounts/_clients_table.html", page=page, search=search
+        "accounts/clients.html",
+        "accounts/_clients_table.html",
+        page=page,
+        search=search,
+        only=only,
     )
 
 

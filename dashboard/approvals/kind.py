@@ -28,6 +28,10 @@ class ApprovalKind(AccountKind):
     def portal_path(self, item: ActionItem) -> str:
         return f"/portal/approvals/{item.id}"
 
+    def staff_path(self, item: ActionItem) -> str:
+        assert isinstance(item, ApprovalRequest)
+        return f"/clients/{item.account_id}/documents/{item.document_id}"
+
     def email(self, item: ActionItem, purpose: str, context: dict) -> EmailContent:
         assert isinstance(item, ApprovalRequest)
         document = item.document.name

@@ -168,8 +168,7 @@ def document_statuses(document_ids: list[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         select(ApprovalRequest.document_id, ApprovalRequest.status, ApprovalRequest.decision)
-        .where(ApprovalRequest.document_id.in_(document_ids),
-               ApprovalRequest.status != "cancelled")
+        .where(ApprovalRequest.document_id.in_(document_ids), ApprovalRequest.status != "cancelled")
         .order_by(ApprovalRequest.sent_at)
     ).all()
     statuses: dict[int, str] = {}

@@ -42,11 +42,16 @@ def approvals_select(firm_id: int, account_id: int | None = None):
     """Requests newest first, pending ones on top, with document and uploader loaded."""
     stmt = (
         select(ApprovalRequest)
-        .options(joinedload(ApprovalRequest.document).joinedload(Document.uploaded_by),
-                 joinedload(ApprovalRequest.account))
+        .options(
+            joinedload(ApprovalRequest.document).joinedload(Document.uploaded_by),
+            joinedload(ApprovalRequest.account),
+        )
         .where(ApprovalRequest.firm_id == firm_id)
-        .order_by(case((ApprovalRequest.status == "pending", 0), else_=1),
-                  ApprovalRequest.sent_at.desc(), ApprovalRequest.id.desc())
+        .order_by(
+            case((ApprovalRequest.status == "pending", 0), else_=1),
+            ApprovalRequest.sent_at.desc(),
+            ApprovalRequest.id.desc(),
+        )
     )
     if account_id is not None:
         stmt = stmt.where(ApprovalRequest.account_id == account_id)
@@ -57,15 +62,18 @@ def approvals_select(firm_id: int, account_id: int | None = None):
 def approvals_tab(account_id: int):
     """The Approvals sub-tab (D6): every request of the account, pending first."""
     account = firm_get(Account, account_id)
-    page = paginate(approvals_select(account.firm_id, account.id),
-                    current_app.config["CLIENTS_PER_PAGE"])
-    return render_account_tab(account, "docs", "approvals/_subtab_approvals.html", page=page,
-                              subtab="approvals")
+    page = paginate(
+        approvals_select(account.firm_id, account.id), current_app.config["CLIENTS_PER_PAGE"]
+    )
+    return render_account_tab(
+        account, "docs", "approvals/_subtab_approvals.html", page=page, subtab="approvals"
+    )
 
 
 def _viewer_context(document: Document, **extra):
     requests = db.session.scalars(
-        select(ApprovalRequest).where(ApprovalRequest.document_id == document.id)
+        select(ApprovalRequest)
+        .where(ApprovalRequest.document_id == document.id)
         .order_by(ApprovalRequest.sent_at.desc())
     ).all()
     pending = next((r for r in requests if r.is_pending), None)
@@ -85,19 +93,22 @@ def _viewer_context(document: Document, **extra):
 def viewer(account_id: int, document_id: int):
     """The document viewer: details, ✓ Request approval, the request's timeline and history."""
     document = firm_get(Document, document_id, account_id=account_id)
-    return render_page_or_partial("approvals/viewer.html", "approvals/_viewer_panel.html",
-                                  **_viewer_context(document))
+    return render_page_or_partial(
+        "approvals/viewer.html", "approvals/_viewer_panel.html", **_viewer_context(document)
+    )
 
 
 def _viewer_answer(document: Document, status: int = 200, **extra):
     if is_partial():
-        return render_partial("approvals/_viewer_panel.html", status,
-                              **_viewer_context(document, **extra))
+        return render_partial(
+            "approvals/_viewer_panel.html", status, **_viewer_context(document, **extra)
+        )
     for category in ("error", "success"):
         if extra.get(category):
             flash(extra[category], "danger" if category == "error" else "success")
-    return redirect(url_for("approvals.viewer", account_id=document.account_id,
-                            document_id=document.id))
+    return redirect(
+        url_for("approvals.viewer", account_id=document.account_id, document_id=document.id)
+    )
 
 
 @bp.route("/clients/<int:account_id>/documents/<int:document_id>/approval", methods=["POST"])
@@ -106,12 +117,16 @@ def request_approval(account_id: int, document_id: int):
     document = firm_get(Document, document_id, account_id=account_id)
     try:
         settings = ReminderSettings.parse(request.form, ReminderSettings.defaults_for(_firm()))
-        service.request_approval(current_user, document, request.form.get("message", ""),
-                                 settings)
+        service.request_approval(current_user, document, request.form.get("message", ""), settings)
     except SettingsError as invalid:
         db.session.rollback()
-        return _viewer_answer(document, 422, errors=invalid.errors, form=request.form,
-                              error=_("Check the reminder settings."))
+        return _viewer_answer(
+            document,
+            422,
+            errors=invalid.errors,
+            form=request.form,
+            error=_("Check the reminder settings."),
+        )
     except service.ApprovalError as refused:
         db.session.rollback()
         return _viewer_answer(document, 422, error=str(refused))
@@ -127,8 +142,9 @@ def resend(account_id: int, request_id: int):
     db.session.commit()
     if sent:
         return _after_list_action(approval, success=_("Approval request sent again."))
-    return _after_list_action(approval, 422, error=_(
-        "Not sent: it was sent moments ago, or it is no longer pending."))
+    return _after_list_action(
+        approval, 422, error=_("Not sent: it was sent moments ago, or it is no longer pending.")
+    )
 
 
 @bp.route("/clients/<int:account_id>/approvals/<int:request_id>/cancel", methods=["POST"])
@@ -151,27 +167,44 @@ def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):
             if extra.get(category):
                 flash(extra[category], "danger" if category == "error" else "success")
         return redirect(url_for("approvals.approvals_tab", account_id=account.id))
-    page = paginate(approvals_select(account.firm_id, account.id),
-                    current_app.config["CLIENTS_PER_PAGE"])
-    return render_partial("accounts/_tabs.html", status, account=account, tab="docs",
-                          tab_template="approvals/_subtab_approvals.html", page=page,
-                          subtab="approvals", **extra)
+    page = paginate(
+        approvals_select(account.firm_id, account.id), current_app.config["CLIENTS_PER_PAGE"]
+    )
+    return render_partial(
+        "accounts/_tabs.html",
+        status,
+        account=account,
+        tab="docs",
+        tab_template="approvals/_subtab_approvals.html",
+        page=page,
+        subtab="approvals",
+        **extra,
+    )
 
 
 @bp.route("/clients/<int:account_id>/approvals/resend-pending", methods=["POST"])
 def resend_pending(account_id: int):
     """Request approval for pending (D6): resend every pending request with one message."""
     account = firm_get(Account, account_id)
-    count = service.resend_all_pending(current_user, account.id, account.firm_id,
-                                       request.form.get("message", ""))
+    count = service.resend_all_pending(
+        current_user, account.id, account.firm_id, request.form.get("message", "")
+    )
     db.session.commit()
-    message = ngettext("%(num)d approval request sent again.",
-                       "%(num)d approval requests sent again.", count)
+    message = ngettext(
+        "%(num)d approval request sent again.", "%(num)d approval requests sent again.", count
+    )
     if not is_partial():
         flash(message, "success")
         return redirect(url_for("approvals.approvals_tab", account_id=account.id))
-    page = paginate(approvals_select(account.firm_id, account.id),
-                    current_app.config["CLIENTS_PER_PAGE"])
-    return render_partial("accounts/_tabs.html", account=account, tab="docs",
-                          tab_template="approvals/_subtab_approvals.html", page=page,
-                          subtab="approvals", success=message)
+    page = paginate(
+        approvals_select(account.firm_id, account.id), current_app.config["CLIENTS_PER_PAGE"]
+    )
+    return render_partial(
+        "accounts/_tabs.html",
+        account=account,
+        tab="docs",
+        tab_template="approvals/_subtab_approvals.html",
+        page=page,
+        subtab="approvals",
+        success=message,
+    )

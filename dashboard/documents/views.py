@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
 
 from dashboard.accounts import service as accounts_service
 from dashboard.accounts.forms import FolderAccessForm, FolderForm
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
+from dashboard.approvals.models import ApprovalRequest
 from dashboard.approvals.service import document_statuses
 from dashboard.auth.models import User
+from dashboard.clock import now
 from dashboard.documents import service, storage
 from dashboard.documents.models import Document
 from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
-from dashboard.htmx import is_partial, render_partial
+from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.pagination import paginate
 from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("documents", __name__)
@@ -159,3 +174,76 @@ def delete(account_id: int, document_id: int):
     db.session.commit()
     storage.remove([key])
     return _answer(account, success=_("%(name)s deleted.", name=name))
+
+
+#: Filters of the Documents page (D5). "Pending payment" needs invoices (I1), not built yet.
+DOCUMENT_FILTERS = ("all", "awaiting", "approved", "rejected")
+
+
+def _approval_filter(stmt, status: str):
+    """Keep documents whose latest request that was not cancelled has this status."""
+    if status == "all":
+        return stmt
+    latest = (
+        select(
+            case((ApprovalRequest.status == "pending", "awaiting"), else_=ApprovalRequest.decision)
+        )
+        .where(ApprovalRequest.document_id == Document.id, ApprovalRequest.status != "cancelled")
+        .order_by(ApprovalRequest.sent_at.desc(), ApprovalRequest.id.desc())
+        .limit(1)
+        .correlate(Document)
+        .scalar_subquery()
+    )
+    return stmt.where(latest == status)
+
+
+@bp.route("/documents")
+def documents_page():
+    """The firm's Documents page (D5): Recent (last 30 days) and Approvals, with filters."""
+    firm_id = current_firm_id()
+    tab = request.args.get("tab", "recent")
+    status = request.args.get("status", "all")
+    if tab not in ("recent", "approvals"):
+        tab = "recent"
+    if status not in DOCUMENT_FILTERS:
+        status = "all"
+    per_page = current_app.config["CLIENTS_PER_PAGE"]
+    if tab == "recent":
+        stmt = (
+            select(Document)
+            .options(joinedload(Document.uploaded_by), joinedload(Document.folder))
+            .where(
+                Document.firm_id == firm_id, Document.last_activity_at >= now() - timedelta(days=30)
+            )
+            .order_by(Document.last_activity_at.desc(), Document.id.desc())
+        )
+        page = paginate(_approval_filter(stmt, status), per_page)
+        statuses = document_statuses([d.id for d in page.items])
+        accounts = _account_names({d.account_id for d in page.items})
+    else:
+        from dashboard.approvals.views import approvals_select
+
+        stmt = approvals_select(firm_id)
+        if status == "awaiting":
+            stmt = stmt.where(ApprovalRequest.status == "pending")
+        elif status in ("approved", "rejected"):
+            stmt = stmt.where(ApprovalRequest.decision == status)
+        page = paginate(stmt, per_page)
+        statuses, accounts = {}, {}
+    return render_page_or_partial(
+        "documents/documents_page.html",
+        "documents/_documents_page_panel.html",
+        tab=tab,
+        status=status,
+        page=page,
+        statuses=statuses,
+        accounts=accounts,
+    )
+
+
+def _account_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all()
+    )

@@ -47,6 +47,9 @@ class Kind(Protocol):
     def portal_path(self, item: ActionItem) -> str:
         """Where the client acts, relative to the site root."""
 
+    def staff_path(self, item: ActionItem) -> str:
+        """Where staff see the item, relative to the site root."""
+
     def todo_label(self, item: ActionItem) -> str:
         """The line shown in the client's Pending action list."""
 

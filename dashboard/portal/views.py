@@ -95,16 +95,26 @@ def _documents_context(**extra):
     ).all()
     grouped = group_documents(folders)
     document_ids = [document.id for _, documents in grouped for document in documents]
-    pending = {
-        request.document_id: request.id
-        for request in db.session.scalars(
-            select(ApprovalRequest).where(ApprovalRequest.document_id.in_(document_ids),
-                                          ApprovalRequest.status == "pending")
-        )
-    } if document_ids else {}
-    return {"accounts": accounts, "folders": grouped,
-            "approval_statuses": document_statuses(document_ids),
-            "pending_approvals": pending, **extra}
+    pending = (
+        {
+            request.document_id: request.id
+            for request in db.session.scalars(
+                select(ApprovalRequest).where(
+                    ApprovalRequest.document_id.in_(document_ids),
+                    ApprovalRequest.status == "pending",
+                )
+            )
+        }
+        if document_ids
+        else {}
+    )
+    return {
+        "accounts": accounts,
+        "folders": grouped,
+        "approval_statuses": document_statuses(document_ids),
+        "pending_approvals": pending,
+        **extra,
+    }
 
 
 @bp.route("/documents")
@@ -145,8 +155,9 @@ def _portal_approval(request_id: int) -> ApprovalRequest:
         select(ApprovalRequest).where(
             ApprovalRequest.id == request_id,
             ApprovalRequest.account_id.in_(client_account_ids()),
-            ApprovalRequest.document_id.in_(portal_documents_select().with_only_columns(
-                Document.id)),
+            ApprovalRequest.document_id.in_(
+                portal_documents_select().with_only_columns(Document.id)
+            ),
         )
     )
     if approval is None:
@@ -156,7 +167,9 @@ def _portal_approval(request_id: int) -> ApprovalRequest:
 
 def _approval_page(approval: ApprovalRequest, status: int = 200, **extra):
     return render_page_or_partial(
-        "portal/approval.html", "portal/_approval_panel.html", approval=approval,
+        "portal/approval.html",
+        "portal/_approval_panel.html",
+        approval=approval,
         **extra,
     ), status
 
@@ -182,14 +195,22 @@ def disapprove(request_id: int):
 
 def _decide(approval_request: ApprovalRequest, approve: bool):
     try:
-        approvals_service.decide(portal_user(), approval_request, approve,
-                                 request.form.getlist("reasons"), request.form.get("comment", ""))
+        approvals_service.decide(
+            portal_user(),
+            approval_request,
+            approve,
+            request.form.getlist("reasons"),
+            request.form.get("comment", ""),
+        )
     except approvals_service.ApprovalError as refused:
         db.session.rollback()
         return _approval_page(approval_request, 422, error=str(refused), form=request.form)
     db.session.commit()
-    message = _("Thank you: the document is approved.") if approve else _(
-        "Thank you: your accountant will see your reasons.")
+    message = (
+        _("Thank you: the document is approved.")
+        if approve
+        else _("Thank you: your accountant will see your reasons.")
+    )
     if is_partial():
         return _approval_page(approval_request, success=message)
     flash(message, "success")

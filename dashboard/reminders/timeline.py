@@ -66,12 +66,14 @@ class Timeline:
 def build_timeline(item: ActionItem) -> Timeline:
     """Past events (newest last) with their emails, then the reminders still planned."""
     events = db.session.scalars(
-        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
         .where(AuditEvent.subject_type == item.kind, AuditEvent.subject_id == item.id)
         .order_by(AuditEvent.created_at, AuditEvent.id)
     ).all()
     emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.item_id == item.id)
+        select(OutboxEmail)
+        .where(OutboxEmail.item_id == item.id)
         .order_by(OutboxEmail.created_at, OutboxEmail.id)
     ).all()
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
@@ -82,8 +84,9 @@ def build_timeline(item: ActionItem) -> Timeline:
             from dashboard.notify.emails import reminder_label
 
             label = reminder_label(event.details.get("number"))
-        entries.append(TimelineEntry(event.created_at, label,
-                                     event.actor.name if event.actor else ""))
+        entries.append(
+            TimelineEntry(event.created_at, label, event.actor.name if event.actor else "")
+        )
     _attach_emails(entries, events, emails)
     if reminder is not None and reminder.next_at is not None:
         entries.extend(_planned(item, reminder))
@@ -117,8 +120,9 @@ def _attach_emails(entries, events, emails) -> None:
     for email in emails:
         owner = owners.get(_owner_key(email))
         if owner is None:  # no matching event (should not happen): show the email on its own
-            owner = TimelineEntry(email.created_at,
-                                  str(PURPOSE_LABELS.get(email.purpose, email.purpose)))
+            owner = TimelineEntry(
+                email.created_at, str(PURPOSE_LABELS.get(email.purpose, email.purpose))
+            )
             entries.append(owner)
             owners[_owner_key(email)] = owner
         owner.emails.append(email)

@@ -31,7 +31,7 @@ def deliver_all(run_worker):
 def test_defaults_one_notification_each_then_one_reminder(
     ctx, world, mailbox, run_worker, frozen_clock
 ):
-    """Defaults: one email per NOTIFY contact now, one reminder 3 days later in the window, then none."""
+    """Defaults: one email per NOTIFY contact now, one reminder 3 days later, then none."""
     frozen_clock(MONDAY_10)
     second = make_contact(world.a.account, name="Second Contact", language="fr")
     db.session.commit()

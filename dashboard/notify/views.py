@@ -1,0 +1,78 @@
+"""Inbox+ and the staff member's notification preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select, update
+
+from dashboard.clock import now
+from dashboard.extensions import db
+from dashboard.htmx import render_page_or_partial
+from dashboard.notify.inbox import TOPICS, describe, set_preference, wants
+from dashboard.notify.models import InboxEntry
+from dashboard.pagination import paginate
+from dashboard.tenancy import current_firm_id
+
+bp = Blueprint("notify", __name__)
+
+
+@bp.before_request
+@login_required
+def require_staff() -> None:
+    """Only staff reach these pages."""
+    current_firm_id()
+
+
+def _entry_link(entry: InboxEntry) -> str | None:
+    if entry.item_id is None or entry.account_id is None:
+        return None
+    return url_for("reminders.open_item", account_id=entry.account_id, item_id=entry.item_id)
+
+
+@bp.route("/inbox")
+def inbox():
+    """Inbox+: what happened that this staff member should know, newest first."""
+    page = paginate(
+        select(InboxEntry)
+        .where(InboxEntry.user_id == current_user.id, InboxEntry.firm_id == current_firm_id())
+        .order_by(InboxEntry.bumped_at.desc(), InboxEntry.id.desc()),
+        current_app.config["CLIENTS_PER_PAGE"],
+    )
+    return render_page_or_partial(
+        "notify/inbox.html",
+        "notify/_inbox_list.html",
+        page=page,
+        describe=describe,
+        link=_entry_link,
+    )
+
+
+@bp.route("/inbox/read", methods=["POST"])
+def mark_read():
+    """Mark one entry (entry=<id>) or all of them as read."""
+    stmt = update(InboxEntry).where(
+        InboxEntry.user_id == current_user.id, InboxEntry.read_at.is_(None)
+    )
+    entry_id = request.form.get("entry", type=int)
+    if entry_id is not None:
+        stmt = stmt.where(InboxEntry.id == entry_id)
+    db.session.execute(stmt.values(read_at=now()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return redirect(url_for("notify.inbox"))
+
+
+@bp.route("/settings/notifications", methods=["GET", "POST"])
+def preferences():
+    """Notification preferences (F4): which topics send an email and an Inbox+ entry."""
+    if request.method == "POST":
+        for topic in TOPICS:
+            set_preference(current_user, topic, request.form.get(topic) == "on")
+        db.session.commit()
+        flash(_("Notification preferences saved."), "success")
+        return redirect(url_for("notify.preferences"))
+    choices = {topic: wants(current_user.id, topic) for topic in TOPICS}
+    return render_page_or_partial(
+        "notify/preferences.html", "notify/preferences.html", topics=TOPICS, choices=choices
+    )
