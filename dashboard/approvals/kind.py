@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dashboard.approvals.models import ApprovalRequest
+from dashboard.documents.models import Document
+from dashboard.extensions import db
 from dashboard.items.kinds import AccountKind, EmailContent, register
 from dashboard.items.models import ActionItem
 
@@ -17,6 +21,18 @@ class ApprovalKind(AccountKind):
         """Approved, disapproved (the client acted) or cancelled by the firm."""
         assert isinstance(item, ApprovalRequest)
         return item.status != "pending" or item.decision is not None
+
+    def preload(self, items: list[ActionItem]) -> None:
+        """One query for the documents of all the items."""
+        requests = [item for item in items if isinstance(item, ApprovalRequest)]
+        ids = {request.document_id for request in requests}
+        if not ids:
+            return
+        documents = {
+            d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(ids)))
+        }
+        for request in requests:
+            set_committed_value(request, "document", documents.get(request.document_id))
 
     def title(self, item: ActionItem) -> str:
         assert isinstance(item, ApprovalRequest)

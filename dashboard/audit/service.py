@@ -23,10 +23,13 @@ ACTION_LABELS = {
     "portal.viewed_as": _l("Opened the read-only portal view as %(contact)s"),
     "item.sent": _l("Sent %(title)s to %(recipients)s contact(s)"),
     "item.resent": _l("Resent %(title)s to %(recipients)s contact(s)"),
-    "reminder.sent": _l("Automatic reminder %(number)s about %(title)s sent to %(recipients)s "
-                        "contact(s)"),
-    "reminders.updated": _l("Changed the reminders of %(title)s: every %(interval_days)s "
-                            "day(s), %(max_count)s reminder(s)"),
+    "reminder.sent": _l(
+        "Automatic reminder %(number)s about %(title)s sent to %(recipients)s contact(s)"
+    ),
+    "reminders.updated": _l(
+        "Changed the reminders of %(title)s: every %(interval_days)s "
+        "day(s), %(max_count)s reminder(s)"
+    ),
     "approval.approved": _l("Approved %(title)s"),
     "approval.rejected": _l("Disapproved %(title)s"),
     "approval.cancelled": _l("Cancelled the approval request for %(title)s"),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, session, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_polymorphic
 
 from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.accounts.service import group_documents
@@ -17,7 +17,7 @@ from dashboard.documents.models import Document
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_page_or_partial, render_partial
-from dashboard.items.kinds import kind_of
+from dashboard.items.kinds import load_items
 from dashboard.items.models import ActionItem
 from dashboard.tenancy import (
     client_account_ids,
@@ -73,14 +73,15 @@ def _accounts() -> list[Account]:
 @bp.route("/")
 def pending():
     """Pending action: the client's to-do list, most recently sent or resent on top."""
+    every_kind = with_polymorphic(ActionItem, "*")
     items = db.session.scalars(
-        select(ActionItem)
-        .options(joinedload(ActionItem.account))
-        .where(ActionItem.account_id.in_(client_account_ids()), ActionItem.status == "pending")
-        .order_by(ActionItem.bumped_at.desc(), ActionItem.id.desc())
+        select(every_kind)
+        .options(joinedload(every_kind.account))
+        .where(every_kind.account_id.in_(client_account_ids()), every_kind.status == "pending")
+        .order_by(every_kind.bumped_at.desc(), every_kind.id.desc())
         .limit(200)
     ).all()
-    todos = [(item, kind_of(item)) for item in items]
+    todos = load_items(list(items))
     return render_page_or_partial(
         "portal/pending.html", "portal/_pending_list.html", todos=todos, accounts=_accounts()
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_polymorphic
 
 from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm
@@ -61,13 +61,16 @@ def claim_due(moment: datetime, batch_size: int) -> list[int]:
 def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int:
     """One transaction: claim, re-check through the kind, write emails, reschedule, commit."""
     ids = claim_due(moment, batch_size)
+    every_kind = with_polymorphic(ActionItem, "*")
     if not ids:
         db.session.rollback()
         return 0
     reminders = list(
         db.session.scalars(
             select(Reminder)
-            .options(selectinload(Reminder.item).selectinload(ActionItem.account))
+            .options(
+                selectinload(Reminder.item.of_type(every_kind)).selectinload(every_kind.account)
+            )
             .where(Reminder.id.in_(ids))
             .execution_options(populate_existing=True)
         )
@@ -83,6 +86,7 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
         by_kind.setdefault(reminder.item.kind, []).append(reminder.item)
     recipients: dict[int, list] = {}
     for items in by_kind.values():
+        kind_of(items[0]).preload(items)
         recipients.update(kind_of(items[0]).recipients_many(items))
 
     audit_rows = []

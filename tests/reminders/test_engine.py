@@ -43,10 +43,14 @@ def test_defaults_one_notification_each_then_one_reminder(
     assert mailbox.to(world.a.silent_contact.user.email) == []
     assert len(mailbox.messages) == 2
     notification = mailbox.to(second_email)[0]
-    assert notification["Subject"] == "Veuillez examiner view.pdf" or "view.pdf" in notification[
-        "Subject"]
-    assert f"https://portal.example.test/portal/approvals/{request.id}" in notification.get_body(
-        ("plain",)).get_content()
+    assert (
+        notification["Subject"] == "Veuillez examiner view.pdf"
+        or "view.pdf" in notification["Subject"]
+    )
+    assert (
+        f"https://portal.example.test/portal/approvals/{request.id}"
+        in notification.get_body(("plain",)).get_content()
+    )
 
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == request.id))
     # Thursday 26 November, 10:00 Paris = 09:00 UTC.
@@ -72,8 +76,9 @@ def test_defaults_one_notification_each_then_one_reminder(
     assert len(mailbox.messages) == 4
     db.session.expire_all()
     assert reminder.stopped_reason == "count_reached" and reminder.next_at is None
-    inbox = db.session.scalars(select(InboxEntry.topic).where(
-        InboxEntry.user_id == world.a.staff.id)).all()
+    inbox = db.session.scalars(
+        select(InboxEntry.topic).where(InboxEntry.user_id == world.a.staff.id)
+    ).all()
     assert inbox == ["reminders_exhausted"]  # B5
 
 
@@ -115,13 +120,16 @@ def test_resend_emails_bumps_audits_and_restarts_the_timer(
     assert len(client_mail) == 3
     assert "Could you look at it today?" in client_mail[-1].get_body(("plain",)).get_content()
     pending = db.session.scalars(
-        select(ActionItem.id).where(ActionItem.account_id == world.a.account.id,
-                                    ActionItem.status == "pending")
+        select(ActionItem.id)
+        .where(ActionItem.account_id == world.a.account.id, ActionItem.status == "pending")
         .order_by(ActionItem.bumped_at.desc())
     ).all()
     assert pending[0] == first.id and pending[1] == second.id
-    resent = db.session.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "item.resent", AuditEvent.subject_id == first.id))
+    resent = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "item.resent", AuditEvent.subject_id == first.id
+        )
+    )
     assert resent == 1
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == first.id))
     # Timer restarted: Wednesday + 3 days = Saturday -> Monday 30 November 09:00 Paris.
@@ -164,8 +172,11 @@ def test_completion_cancels_undelivered_reminders(ctx, world, mailbox, run_worke
     decide(world.a.contact.user, request, True, [], "")
     db.session.commit()
     run_worker()
-    states = db.session.scalars(select(OutboxEmail.state).where(
-        OutboxEmail.item_id == request.id, OutboxEmail.purpose == "reminder")).all()
+    states = db.session.scalars(
+        select(OutboxEmail.state).where(
+            OutboxEmail.item_id == request.id, OutboxEmail.purpose == "reminder"
+        )
+    ).all()
     assert states == ["cancelled"]
     assert len(mailbox.to(world.a.contact.user.email)) == 1
 
@@ -230,11 +241,15 @@ def test_smtp_550_fails_once_stops_the_series_and_tells_the_sender(
         sweep()
         run_worker()
     assert mailbox.to(address) == []
-    attempts = db.session.scalar(select(func.count(OutboxEmail.id)).where(
-        OutboxEmail.to_email == address))
+    attempts = db.session.scalar(
+        select(func.count(OutboxEmail.id)).where(OutboxEmail.to_email == address)
+    )
     assert attempts == 1
-    entries = db.session.scalars(select(InboxEntry).where(
-        InboxEntry.user_id == world.a.staff.id, InboxEntry.topic == "delivery_failed")).all()
+    entries = db.session.scalars(
+        select(InboxEntry).where(
+            InboxEntry.user_id == world.a.staff.id, InboxEntry.topic == "delivery_failed"
+        )
+    ).all()
     assert len(entries) == 1 and entries[0].item_id == request.id
 
 
