@@ -25,9 +25,10 @@ from dashboard.accounts import service as accounts_service
 from dashboard.accounts.forms import FolderAccessForm, FolderForm
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
+from dashboard.approvals import service as approvals_service
 from dashboard.approvals.models import ApprovalRequest
 from dashboard.approvals.service import document_statuses
-from dashboard.auth.models import User
+from dashboard.auth.models import Firm, User
 from dashboard.clock import now
 from dashboard.documents import service, storage
 from dashboard.documents.models import Document
@@ -35,6 +36,7 @@ from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
+from dashboard.reminders.service import ReminderSettings
 from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("documents", __name__)
@@ -117,14 +119,32 @@ def change_access(account_id: int, folder_id: int):
 def upload(account_id: int, folder_id: int):
     """Upload one or several files, or a zip that is unpacked, into a folder."""
     folder = firm_get(Folder, folder_id, account_id=account_id)
-    return upload_into(current_user, folder, _answer)
+    ask = request.form.get("request_approval") == "on" and folder.client_can_view
+    return upload_into(current_user, folder, _answer, request_approval=ask)
 
 
-def upload_into(uploader: User, folder: Folder, answer: Callable[..., Response]) -> Response:
-    """Shared by staff and portal uploads: keep everything or nothing, then answer."""
+def upload_into(
+    uploader: User,
+    folder: Folder,
+    answer: Callable[..., Response],
+    request_approval: bool = False,
+) -> Response:
+    """Shared by staff and portal uploads: keep everything or nothing, then answer.
+
+    Staff can ask for approval of the uploaded documents at once (D1), with the firm's
+    default reminders.
+    """
     account = folder.account
     try:
         result = service.upload_documents(uploader, folder, request.files.getlist("files"))
+        if request_approval:
+            firm = db.session.get(Firm, folder.firm_id)
+            assert firm is not None
+            for document in result.documents:
+                approvals_service.request_approval(
+                    uploader, document, request.form.get("message", ""),
+                    ReminderSettings.defaults_for(firm),
+                )
     except UploadRefused as refused:
         db.session.rollback()
         return answer(account, 422, error=str(refused))

@@ -313,3 +313,37 @@ def test_pending_list_and_approvals_tab_in_constant_queries(app, client, make_cl
         client.get(tab)
     assert len(many_portal) == len(few_portal)
     assert len(many_tab) == len(few_tab)
+
+
+def test_request_approval_at_upload(client, ctx, world):
+    """Can staff ask for approval of documents while uploading them (D1)?"""
+    import io
+
+    client.login(world.a.staff.email)
+    folder = world.a.folders["view"]
+    response = client.post(
+        f"/clients/{folder.account_id}/folders/{folder.id}/documents",
+        data={"files": [(io.BytesIO(b"%PDF a"), "a.pdf"), (io.BytesIO(b"%PDF b"), "b.pdf")],
+              "request_approval": "on"},
+        content_type="multipart/form-data", headers=hx(),
+    )
+    assert response.status_code == 200
+    names = db.session.scalars(
+        select(ApprovalRequest).where(ApprovalRequest.status == "pending")).all()
+    assert sorted(r.document.name for r in names) == ["a.pdf", "b.pdf"]
+    assert b"Awaiting approval" in response.data
+
+
+def test_reminders_cli_status_and_sweep(app, ctx, world, frozen_clock):
+    """Do `flask reminders status` and `flask reminders sweep` report and act?"""
+    make_approval(world.a.staff, world.a.documents["view"])
+    runner = app.test_cli_runner()
+    status = runner.invoke(args=["reminders", "status"])
+    assert "due now: 0" in status.output and "planned: 1" in status.output
+    assert "emails queued: 1" in status.output and "last sweep: never" in status.output
+    frozen_clock(now() + timedelta(days=10))
+    swept = runner.invoke(args=["reminders", "sweep"])
+    assert "reminders sent: 1" in swept.output
+    after = runner.invoke(args=["reminders", "status"])
+    assert "planned: 0" in after.output and "last sweep: " in after.output
+    assert "never" not in after.output

@@ -47,13 +47,20 @@ def _portal_mutating_rules(app: Flask):
     ]
 
 
-def test_every_mutating_portal_route_answers_403(app, client, world):
+def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
     """Does every non-GET portal route answer 403 in the view, whatever the form says?"""
     client.login(world.a.staff.email)
     _open_view(client, world)
     rules = _portal_mutating_rules(app)
     assert rules, "the portal has mutating routes to check"
-    ids = {"folder_id": world.a.folders["edit"].id, "document_id": world.a.documents["edit"].id}
+    from tests.factories import make_approval
+
+    request = make_approval(world.a.staff, world.a.documents["view"])
+    ids = {
+        "folder_id": world.a.folders["edit"].id,
+        "document_id": world.a.documents["edit"].id,
+        "request_id": request.id,
+    }
     before = len(uploads_in(app))
     with count_queries(app) as statements:
         for rule in rules:
