@@ -9,6 +9,7 @@ from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.auth.models import Firm, User
 from dashboard.auth.passwords import hash_password
 from dashboard.clock import now
+from dashboard.documents.models import Document
 from dashboard.documents.service import add_document_bytes
 from dashboard.extensions import db
 
@@ -149,6 +150,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         logins.append((role, email, language))
     db.session.flush()
     started = now() - timedelta(days=40)
+    approvals: list[tuple[Account, Document, User]] = []
     for index, account_name in enumerate(ACCOUNT_NAMES):
         account = Account(
             firm_id=firm.id, name=account_name, created_at=started + timedelta(hours=index)
@@ -193,8 +195,36 @@ def seed_demo() -> list[tuple[str, str, str]]:
             data, content_type = _content(file_name, account_name)
             moment = started + timedelta(days=rng.randint(1, 39), minutes=rng.randint(0, 600))
             uploader = staff[rng.randrange(len(staff))]
-            add_document_bytes(
+            document = add_document_bytes(
                 uploader, folders[folder_name], file_name, data, content_type, moment
             )
+            if file_name == "Tax return 2025.pdf" and index < 9:
+                approvals.append((account, document, staff[index % len(staff)]))
+    db.session.flush()
+    _demo_approvals(approvals)
     db.session.commit()
     return logins
+
+
+def _demo_approvals(approvals: list) -> None:
+    """Approval requests in every state, so the demo shows the engine at work."""
+    from sqlalchemy import select
+
+    from dashboard.approvals.service import decide, request_approval
+    from dashboard.reminders.service import ReminderSettings
+
+    for number, (account, document, sender) in enumerate(approvals):
+        request = request_approval(
+            sender, document, "Please check the figures before we file.",
+            ReminderSettings(True, 3, 2),
+        )
+        client = db.session.scalar(
+            select(User).join(Contact, Contact.user_id == User.id)
+            .where(Contact.account_id == account.id, Contact.portal_access.is_(True))
+            .order_by(Contact.id)
+        )
+        if client is not None and number % 3 == 1:
+            decide(client, request, True, [], "")
+        elif client is not None and number % 3 == 2:
+            decide(client, request, False, ["incorrect", "questions"],
+                   "The turnover on page 2 looks wrong.")
