@@ -123,7 +123,7 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
         ),
         (
             "staff users",
-            f"{d.series(plan.firms)} INSERT INTO \"user\" (id, firm_id, email, name, role,"
+            f'{d.series(plan.firms)} INSERT INTO "user" (id, firm_id, email, name, role,'
             " session_token, created_at)"
             " SELECT n, n, 'owner' || n || '@firm.bench', 'Owner ' || n, 'owner',"
             f" 'token-staff-' || n, {now_sql} FROM s",
@@ -135,7 +135,7 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
         ),
         (
             "client users",
-            f"{d.series(plan.accounts * CONTACTS_PER_ACCOUNT)} INSERT INTO \"user\" (id, firm_id,"
+            f'{d.series(plan.accounts * CONTACTS_PER_ACCOUNT)} INSERT INTO "user" (id, firm_id,'
             " email, name, role, language, session_token, created_at)"
             f" SELECT {plan.firms} + n,"
             f" (({account_of_contact} - 1) % {plan.firms} + 1),"
@@ -212,13 +212,15 @@ def generate(
     analyze(engine)
 
 
-def analyze(engine: Engine) -> None:
+def analyze(engine: Engine, tables: tuple[str, ...] = ()) -> None:
+    """Fresh planner statistics (and, on PostgreSQL, no dead rows) for `tables` or all."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text(" ".join(("VACUUM ANALYZE", ", ".join(tables))).strip()))
     else:
         with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+            for table in tables or ("",):
+                conn.execute(text(f"ANALYZE {table}".strip()))
 
 
 def _move_sequences(conn: Connection) -> None:
@@ -230,4 +232,3 @@ def _move_sequences(conn: Connection) -> None:
                 f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {quoted}), false)"
             )
         )
-

@@ -228,7 +228,7 @@ def reset(engine: Engine, plan: Plan, claimed: list[int]) -> None:
             conn.execute(text(reset_sql(plan, d, ", ".join(str(int(i)) for i in claimed))))
         conn.execute(text("DELETE FROM outbox_email"))
         conn.execute(text("DELETE FROM audit_event"))
-    analyze(engine)
+    analyze(engine, ("reminder", "outbox_email", "audit_event"))
 
 
 # --- one data set ----------------------------------------------------------------------------
@@ -291,8 +291,11 @@ def measure(uri: str, plan: Plan, args: argparse.Namespace, idle: bool) -> dict[
                     db.session.scalar(select(func.count(OutboxEmail.id))),
                     2 * plan.due_count,
                 )
-                _expect("sweep ids in Redis", sum(len(job.args[0]) for job in queue.jobs),
-                        2 * plan.due_count)
+                _expect(
+                    "sweep ids in Redis",
+                    sum(len(job.args[0]) for job in queue.jobs),
+                    2 * plan.due_count,
+                )
                 _expect(
                     "reminders sent",
                     db.session.scalar(
@@ -365,7 +368,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: str) -> dict[str,
         "small_sweep_s": at_tenth["sweep_s"],
         "small_baseline_s": at_tenth["baseline_s"],
         "small_ratio": round(at_tenth["sweep_s"] / at_tenth["baseline_s"], 2),
-        "generate_s": at_n["generate_s"] + at_tenth["generate_s"],
+        "generate_s": round(at_n["generate_s"] + at_tenth["generate_s"], 1),
         "repeat": args.repeat,
         "ratio_ok": ratio <= MAX_RATIO,
         "scaling_ok": SCALING_RANGE[0] <= scaling <= SCALING_RANGE[1],
@@ -386,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.due = args.due or max(1, args.pending // 100)
+    if args.repeat < 1 or args.due < 1:
+        parser.error("--repeat and --due must be at least 1")
     if args.pending // 10 < args.due:
         parser.error("--pending / 10 must be at least --due (the scaling run keeps --due)")
 

@@ -9,12 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.accounts.models import Contact
-from dashboard.auth.models import User
+from dashboard.auth.models import Firm, User
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the sweep needs of a person it emails, without loading a User."""
+
+    user_id: int
+    email: str
+    locale: str
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class SweepFacts:
+    complete: bool
+    title: str
+    recipients: list[Recipient]
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,10 @@ class Kind(Protocol):
     def preload(self, items: list[ActionItem]) -> None:
         """Load what todo_label()/title() need for many items at once (lists stay O(1))."""
 
+    def sweep_facts(self, items: list[tuple[int, int, str]]) -> dict[int, SweepFacts]:
+        """For (item id, account id, status) rows: complete?, title, recipients — in a
+        constant number of queries and without ORM objects (the sweep's hot path)."""
+
 
 class AccountKind:
     """Default behaviour: the account's NOTIFY contacts with portal access are the recipients."""
@@ -71,6 +92,20 @@ class AccountKind:
 
     def preload(self, items: list[ActionItem]) -> None:
         return None
+
+    def sweep_details(self, item_ids: list[int]) -> dict[int, tuple[bool, str]]:
+        """Kind-specific part of sweep_facts: {item id: (complete, title)}."""
+        raise NotImplementedError
+
+    def sweep_facts(self, items: list[tuple[int, int, str]]) -> dict[int, SweepFacts]:
+        details = self.sweep_details([item_id for item_id, _, _ in items])
+        people = notify_recipient_rows({account_id for _, account_id, _ in items})
+        facts = {}
+        for item_id, account_id, status in items:
+            done, title = details.get(item_id, (True, ""))
+            facts[item_id] = SweepFacts(status != "pending" or done, title,
+                                        people.get(account_id, []))
+        return facts
 
     def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
         by_account = notify_recipients_many({item.account_id for item in items})
@@ -87,6 +122,10 @@ def register(kind: Kind) -> Kind:
 
 def kind_of(item: ActionItem) -> Kind:
     return _KINDS[item.kind]
+
+
+def kind_named(name: str) -> Kind:
+    return _KINDS[name]
 
 
 def notify_recipients(account_id: int) -> list[User]:
@@ -135,3 +174,26 @@ def load_items(stmt_items: list[ActionItem]) -> list[tuple[ActionItem, Kind]]:
     for name, items in by_kind.items():
         _KINDS[name].preload(items)
     return [(item, _KINDS[item.kind]) for item in stmt_items]
+
+
+def notify_recipient_rows(account_ids: set[int]) -> dict[int, list[Recipient]]:
+    """Recipients (NOTIFY, portal access, address working) of many accounts, as plain rows."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(Contact.account_id, User.id, User.email,
+               func.coalesce(User.language, Firm.default_language), User.time_zone)
+        .join(User, User.id == Contact.user_id)
+        .join(Firm, Firm.id == User.firm_id)
+        .where(
+            Contact.account_id.in_(account_ids),
+            Contact.notify.is_(True),
+            Contact.portal_access.is_(True),
+            User.email_bounced_at.is_(None),
+        )
+        .order_by(Contact.id)
+    ).all()
+    result: dict[int, list[Recipient]] = {}
+    for account_id, user_id, email, locale, time_zone in rows:
+        result.setdefault(account_id, []).append(Recipient(user_id, email, locale, time_zone))
+    return result

@@ -11,6 +11,7 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 from sqlalchemy import event, inspect, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from dashboard.auth.models import User
@@ -61,6 +62,37 @@ def queue_email(
     db.session.add(row)
     db.session.info.setdefault("outbox_rows", []).append(row)
     return row
+
+
+def queue_many(rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many outbox rows at once (the sweep); they are enqueued after commit.
+
+    Each row gives firm_id, idempotency_key, purpose, to_email, locale and optionally
+    item_id, recipient_id, reminder_number. One multi-row INSERT instead of one per row; on
+    PostgreSQL the ids are drawn from the sequence first so psycopg can pipeline a plain
+    executemany (a RETURNING insert of many rows is much slower there).
+    """
+    if not rows:
+        return []
+    moment = now()
+    table = OutboxEmail.__table__
+    full = [
+        {"item_id": None, "recipient_id": None, "reminder_number": None, **row,
+         "message_id": f"<{uuid.uuid4().hex}@relance>", "context": {}, "state": "queued",
+         "attempts": 0, "created_at": moment, "enqueued_at": moment}
+        for row in rows
+    ]
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(
+            sql_text("SELECT nextval(pg_get_serial_sequence('outbox_email', 'id')) "
+                     "FROM generate_series(1, :n)"), {"n": len(full)}))
+        for row, new_id in zip(full, ids, strict=True):
+            row["id"] = new_id
+        db.session.execute(table.insert(), full)
+    else:
+        ids = list(db.session.scalars(table.insert().returning(table.c.id), full))
+    db.session.info.setdefault("outbox_ids", []).extend(ids)
+    return ids
 
 
 def cancel_undelivered(item_id: int, reason: str) -> int:
@@ -132,13 +164,15 @@ def requeue_lost(batch: int = 1000) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
-    rows = session.info.pop("outbox_rows", None)
-    if rows:
-        # Objects are expired after commit: read the ids from their identity, without SQL.
-        ids = [identity[0] for row in rows if (identity := inspect(row).identity)]
+    rows = session.info.pop("outbox_rows", None) or []
+    # Objects are expired after commit: read the ids from their identity, without SQL.
+    ids = [identity[0] for row in rows if (identity := inspect(row).identity)]
+    ids.extend(session.info.pop("outbox_ids", None) or [])
+    if ids:
         enqueue_delivery(ids)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop("outbox_rows", None)
+    session.info.pop("outbox_ids", None)

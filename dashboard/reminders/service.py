@@ -6,9 +6,10 @@ job), so the state change, its audit entry and its outbox emails commit together
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,6 +24,11 @@ from dashboard.items.models import ActionItem
 from dashboard.notify.outbox import cancel_undelivered, queue_email
 from dashboard.reminders.models import COUNT_RANGE, INTERVAL_RANGE, Reminder
 from dashboard.reminders.schedule import SendWindow, next_reminder_at
+
+
+class HasTimeZone(Protocol):
+    time_zone: str | None
+
 
 #: A second resend within this time (a double-click, two tabs) sends nothing more.
 RESEND_GUARD = timedelta(minutes=10)
@@ -81,7 +87,7 @@ def window_of(firm: Firm) -> SendWindow:
     )
 
 
-def zone_for(firm: Firm, recipients: list[User]) -> str:
+def zone_for(firm: Firm, recipients: Sequence[HasTimeZone]) -> str:
     """The recipients' time zone when they share one, else the firm's."""
     zones = {user.time_zone for user in recipients if user.time_zone}
     if len(zones) == 1 and all(user.time_zone for user in recipients):
@@ -89,20 +95,35 @@ def zone_for(firm: Firm, recipients: list[User]) -> str:
     return firm.time_zone
 
 
+def next_state(
+    *,
+    pending: bool,
+    enabled: bool,
+    sent_count: int,
+    max_count: int,
+    timer_from: datetime,
+    interval_days: int,
+    zone: str,
+    window: SendWindow,
+) -> tuple[datetime | None, str | None]:
+    """(next_at, stopped_reason): the next reminder, or None and why nothing more will go."""
+    if not pending:
+        return None, "completed"
+    if not enabled:
+        return None, "disabled"
+    if sent_count >= max_count:
+        return None, "count_reached"
+    return next_reminder_at(timer_from, interval_days, zone, window), None
+
+
 def reschedule(reminder: Reminder, item: ActionItem, firm: Firm, recipients: list[User]) -> None:
     """Set next_at from the timer, or NULL with the reason nothing more will go."""
-    if not item.is_pending:
-        reminder.next_at, reminder.stopped_reason = None, "completed"
-    elif not reminder.enabled:
-        reminder.next_at, reminder.stopped_reason = None, "disabled"
-    elif reminder.sent_count >= reminder.max_count:
-        reminder.next_at, reminder.stopped_reason = None, "count_reached"
-    else:
-        start = reminder.timer_from or item.sent_at
-        reminder.next_at = next_reminder_at(
-            start, reminder.interval_days, zone_for(firm, recipients), window_of(firm)
-        )
-        reminder.stopped_reason = None
+    reminder.next_at, reminder.stopped_reason = next_state(
+        pending=item.is_pending, enabled=reminder.enabled, sent_count=reminder.sent_count,
+        max_count=reminder.max_count, timer_from=reminder.timer_from or item.sent_at,
+        interval_days=reminder.interval_days, zone=zone_for(firm, recipients),
+        window=window_of(firm),
+    )
 
 
 def _settings_details(settings: ReminderSettings) -> dict[str, Any]:

@@ -11,23 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload, with_polymorphic
 
+from dashboard.accounts.models import Account
 from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm
 from dashboard.clock import now
 from dashboard.extensions import db
-from dashboard.items.kinds import kind_of
+from dashboard.items.kinds import SweepFacts, kind_named
 from dashboard.items.models import ActionItem
 from dashboard.notify.inbox import add_entry
 from dashboard.notify.models import SweepStatus
-from dashboard.notify.outbox import queue_email, requeue_lost
+from dashboard.notify.outbox import queue_many, requeue_lost
 from dashboard.reminders.models import Reminder
-from dashboard.reminders.service import reschedule
+from dashboard.reminders.schedule import into_window
+from dashboard.reminders.service import next_state, window_of, zone_for
 
 
 @dataclass
@@ -59,92 +61,99 @@ def claim_due(moment: datetime, batch_size: int) -> list[int]:
 
 
 def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int:
-    """One transaction: claim, re-check through the kind, write emails, reschedule, commit."""
+    """One transaction: claim, re-check through the kind, write emails, reschedule, commit.
+
+    The hot path works on plain rows with bulk statements (a few per batch, whatever its
+    size): no ORM object per reminder, per email or per audit entry.
+    """
     ids = claim_due(moment, batch_size)
-    every_kind = with_polymorphic(ActionItem, "*")
     if not ids:
         db.session.rollback()
         return 0
-    reminders = list(
-        db.session.scalars(
-            select(Reminder)
-            .options(
-                selectinload(Reminder.item.of_type(every_kind)).selectinload(every_kind.account)
-            )
-            .where(Reminder.id.in_(ids))
-            .execution_options(populate_existing=True)
-        )
-    )
-    firms = {
-        f.id: f
-        for f in db.session.scalars(
-            select(Firm).where(Firm.id.in_({r.item.firm_id for r in reminders}))
-        )
-    }
-    by_kind: dict[str, list[ActionItem]] = {}
-    for reminder in reminders:
-        by_kind.setdefault(reminder.item.kind, []).append(reminder.item)
-    recipients: dict[int, list] = {}
-    for items in by_kind.values():
-        kind_of(items[0]).preload(items)
-        recipients.update(kind_of(items[0]).recipients_many(items))
+    rows = db.session.execute(
+        select(Reminder.id, Reminder.item_id, Reminder.enabled, Reminder.interval_days,
+               Reminder.max_count, Reminder.sent_count, Reminder.timer_from,
+               ActionItem.kind, ActionItem.status, ActionItem.firm_id, ActionItem.account_id,
+               ActionItem.sent_by_id, ActionItem.sent_at, Account.name.label("account_name"))
+        .join(ActionItem, ActionItem.id == Reminder.item_id)
+        .join(Account, Account.id == ActionItem.account_id)
+        .where(Reminder.id.in_(ids))
+    ).all()
+    firms = {f.id: f for f in db.session.scalars(
+        select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))}
+    by_kind: dict[str, list[tuple[int, int, str]]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append((row.item_id, row.account_id, row.status))
+    facts: dict[int, SweepFacts] = {}
+    for kind_name, items in by_kind.items():
+        facts.update(kind_named(kind_name).sweep_facts(items))
 
-    audit_rows = []
-    for reminder in reminders:
-        item, firm = reminder.item, firms[reminder.item.firm_id]
-        kind = kind_of(item)
-        people = recipients.get(item.id, [])
-        if not item.is_pending or kind.is_complete(item):
-            reminder.stopped_reason = "completed"
+    emails: list[dict] = []
+    audits: list[dict] = []
+    updates: list[dict] = []
+    for row in rows:
+        firm, fact = firms[row.firm_id], facts[row.item_id]
+        change = {"rid": row.id, "sent_count": row.sent_count, "timer_from": row.timer_from,
+                  "next_at": None, "stopped_reason": None}
+        updates.append(change)
+        zone, window = zone_for(firm, fact.recipients), window_of(firm)
+        if fact.complete:
+            change["stopped_reason"] = "completed"
             result.stopped += 1
             continue
-        if not reminder.enabled or reminder.sent_count >= reminder.max_count:
-            reschedule(reminder, item, firm, people)
+        if not row.enabled or row.sent_count >= row.max_count:
+            change["next_at"], change["stopped_reason"] = next_state(
+                pending=True, enabled=row.enabled, sent_count=row.sent_count,
+                max_count=row.max_count, timer_from=row.timer_from or row.sent_at,
+                interval_days=row.interval_days, zone=zone, window=window)
             result.stopped += 1
             continue
-        if not people:
-            reminder.stopped_reason = "no_recipients"
+        if not fact.recipients:
+            change["stopped_reason"] = "no_recipients"
             result.stopped += 1
             continue
-        number = reminder.sent_count + 1
-        for user in people:
-            queue_email(
-                firm_id=item.firm_id,
-                key=f"reminder:{reminder.id}:{number}:{user.id}",
-                purpose="reminder",
-                to=user,
-                item=item,
-                reminder_number=number,
-            )
-        result.emails += len(people)
-        reminder.sent_count = number
-        reminder.timer_from = moment
-        reschedule(reminder, item, firm, people)
-        audit_rows.append(
-            AuditEvent(
-                firm_id=item.firm_id,
-                account_id=item.account_id,
-                actor_id=None,
-                subject_type=item.kind,
-                subject_id=item.id,
-                action="reminder.sent",
-                details={"number": number, "recipients": len(people), "title": kind.title(item)},
-                created_at=moment,
-            )
-        )
-        if number >= reminder.max_count and item.sent_by_id:
+        opening = into_window(moment, ZoneInfo(zone), window)
+        if opening > moment:
+            # Overdue outside the send window (the sweep was down, or the settings changed
+            # at night): it waits for the window, then goes once (B1, B4).
+            change["next_at"] = opening
+            continue
+        number = row.sent_count + 1
+        for person in fact.recipients:
+            emails.append({
+                "firm_id": row.firm_id, "purpose": "reminder", "reminder_number": number,
+                "idempotency_key": f"reminder:{row.id}:{number}:{person.user_id}",
+                "item_id": row.item_id, "recipient_id": person.user_id,
+                "to_email": person.email, "locale": person.locale,
+            })
+        change["sent_count"], change["timer_from"] = number, moment
+        change["next_at"], change["stopped_reason"] = next_state(
+            pending=True, enabled=True, sent_count=number, max_count=row.max_count,
+            timer_from=moment, interval_days=row.interval_days, zone=zone, window=window)
+        audits.append({
+            "firm_id": row.firm_id, "account_id": row.account_id, "actor_id": None,
+            "subject_type": row.kind, "subject_id": row.item_id, "action": "reminder.sent",
+            "details": {"number": number, "recipients": len(fact.recipients),
+                        "title": fact.title},
+            "created_at": moment,
+        })
+        if number >= row.max_count and row.sent_by_id:
             # B5: nothing falls through silently after the last reminder.
-            add_entry(
-                item.sent_by_id,
-                item.firm_id,
-                "reminders_exhausted",
-                account_id=item.account_id,
-                item_id=item.id,
-                title=kind.title(item),
-                account=item.account.name,
-            )
+            add_entry(row.sent_by_id, row.firm_id, "reminders_exhausted",
+                      account_id=row.account_id, item_id=row.item_id, title=fact.title,
+                      account=row.account_name)
         result.reminders += 1
-    db.session.add_all(audit_rows)
+        result.emails += len(fact.recipients)
+    reminders = Reminder.__table__
+    db.session.execute(
+        reminders.update().where(reminders.c.id == bindparam("rid")).values(
+            sent_count=bindparam("sent_count"), timer_from=bindparam("timer_from"),
+            next_at=bindparam("next_at"), stopped_reason=bindparam("stopped_reason")),
+        updates,
+    )
+    queue_many(emails)
+    if audits:
+        db.session.execute(AuditEvent.__table__.insert(), audits)
     db.session.commit()
     return len(ids)
 

@@ -336,12 +336,15 @@ def test_request_approval_at_upload(client, ctx, world):
 
 def test_reminders_cli_status_and_sweep(app, ctx, world, frozen_clock):
     """Do `flask reminders status` and `flask reminders sweep` report and act?"""
+    from datetime import UTC, datetime
+
+    frozen_clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # Monday 10:00 in Paris
     make_approval(world.a.staff, world.a.documents["view"])
     runner = app.test_cli_runner()
     status = runner.invoke(args=["reminders", "status"])
     assert "due now: 0" in status.output and "planned: 1" in status.output
     assert "emails queued: 1" in status.output and "last sweep: never" in status.output
-    frozen_clock(now() + timedelta(days=10))
+    frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))  # a Tuesday, in the window
     swept = runner.invoke(args=["reminders", "sweep"])
     assert "reminders sent: 1" in swept.output
     after = runner.invoke(args=["reminders", "status"])
