@@ -167,9 +167,9 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
         (
             "action items",
             f"{d.series(plan.pending)} INSERT INTO action_item (id, firm_id, account_id, kind,"
-            " status, sent_by_id, sent_at, bumped_at)"
+            " status, title, sent_by_id, sent_at, bumped_at)"
             f" SELECT n, {firm_of_item}, {account_of_item}, 'approval', 'pending',"
-            f" {firm_of_item}, {now_sql}, {now_sql} FROM s",
+            f" 'Statement ' || n || '.pdf', {firm_of_item}, {now_sql}, {now_sql} FROM s",
         ),
         (
             "approval requests",

@@ -124,13 +124,12 @@ def run_baseline(engine: Engine, plan: Plan, redis_url: str, key: str) -> dict[s
         claimed = list(number)
         # 2. Re-check and recipients (NOTIFY contacts with portal access), in one query.
         cursor.execute(
-            "SELECT r.id, i.id, i.kind, i.firm_id, i.account_id, d.name, u.id, u.email,"
+            "SELECT r.id, i.id, i.kind, i.firm_id, i.account_id, i.title, u.id, u.email,"
             " COALESCE(u.language, f.default_language)"
             " FROM reminder r JOIN action_item i ON i.id = r.item_id"
-            " JOIN approval_request a ON a.id = i.id JOIN document d ON d.id = a.document_id"
             " JOIN contact c ON c.account_id = i.account_id"
             ' JOIN "user" u ON u.id = c.user_id JOIN firm f ON f.id = u.firm_id'
-            f" WHERE r.id {ids_in} AND i.status = 'pending' AND a.decision IS NULL"
+            f" WHERE r.id {ids_in} AND i.status = 'pending'"
             " AND c.notify AND c.portal_access AND u.email_bounced_at IS NULL"
             " ORDER BY r.id, c.id",
             (json.dumps(claimed) if sqlite else claimed,),
@@ -342,7 +341,9 @@ def _expect(what: str, got: Any, wanted: Any) -> None:
 
 
 def run_database(kind: str, args: argparse.Namespace, workdir: str) -> dict[str, Any]:
-    moment = datetime.now(UTC).replace(microsecond=0)
+    # A fixed moment inside the firms' send window (Wednesday 11:00 in Paris): a sweep run at
+    # night would rightly hold every overdue reminder until the window opens (B1).
+    moment = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     big = Plan(args.pending, args.due, moment)
     small = Plan(args.pending // 10, args.due, moment)
     log(f"== {kind}: {big.pending:,} pending ==")

@@ -34,14 +34,6 @@ class ApprovalKind(AccountKind):
         for request in requests:
             set_committed_value(request, "document", documents.get(request.document_id))
 
-    def sweep_details(self, item_ids: list[int]) -> dict[int, tuple[bool, str]]:
-        rows = db.session.execute(
-            select(ApprovalRequest.id, ApprovalRequest.decision, Document.name)
-            .join(Document, Document.id == ApprovalRequest.document_id)
-            .where(ApprovalRequest.id.in_(item_ids))
-        ).all()
-        return {item_id: (decision is not None, name) for item_id, decision, name in rows}
-
     def title(self, item: ActionItem) -> str:
         assert isinstance(item, ApprovalRequest)
         return item.document.name

@@ -76,8 +76,8 @@ class Kind(Protocol):
     def preload(self, items: list[ActionItem]) -> None:
         """Load what todo_label()/title() need for many items at once (lists stay O(1))."""
 
-    def sweep_facts(self, items: list[tuple[int, int, str]]) -> dict[int, SweepFacts]:
-        """For (item id, account id, status) rows: complete?, title, recipients — in a
+    def sweep_facts(self, items: list[tuple[int, int, str, str]]) -> dict[int, SweepFacts]:
+        """For (item id, account id, status, title) rows: complete?, title, recipients — in a
         constant number of queries and without ORM objects (the sweep's hot path)."""
 
 
@@ -93,19 +93,14 @@ class AccountKind:
     def preload(self, items: list[ActionItem]) -> None:
         return None
 
-    def sweep_details(self, item_ids: list[int]) -> dict[int, tuple[bool, str]]:
-        """Kind-specific part of sweep_facts: {item id: (complete, title)}."""
-        raise NotImplementedError
-
-    def sweep_facts(self, items: list[tuple[int, int, str]]) -> dict[int, SweepFacts]:
-        details = self.sweep_details([item_id for item_id, _, _ in items])
-        people = notify_recipient_rows({account_id for _, account_id, _ in items})
-        facts = {}
-        for item_id, account_id, status in items:
-            done, title = details.get(item_id, (True, ""))
-            facts[item_id] = SweepFacts(status != "pending" or done, title,
-                                        people.get(account_id, []))
-        return facts
+    def sweep_facts(self, items: list[tuple[int, int, str, str]]) -> dict[int, SweepFacts]:
+        """Default: complete once the item is no longer pending; the account's recipients.
+        A kind whose completion needs more (chat tasks, signers) overrides this."""
+        people = notify_recipient_rows({account_id for _, account_id, _, _ in items})
+        return {
+            item_id: SweepFacts(status != "pending", title, people.get(account_id, []))
+            for item_id, account_id, status, title in items
+        }
 
     def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
         by_account = notify_recipients_many({item.account_id for item in items})

@@ -36,6 +36,9 @@ class ActionItem(db.Model):
     #: Discriminator: "approval", later "signature", "chat", "organizer", "proposal", "invoice".
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    #: A short name for lists, emails and the audit trail (the document's name, a subject…),
+    #: kept here so the sweep and the lists need no join into the kind's own table.
+    title: Mapped[str] = mapped_column(String(255), default="")
     #: Why it stopped being pending, e.g. "approved", "rejected", "cancelled".
     outcome: Mapped[str | None] = mapped_column(String(32))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -144,9 +144,10 @@ def send_item(
     moment = now()
     item.status, item.sent_at, item.bumped_at = "pending", moment, moment
     item.sent_by_id = actor.id if actor else None
+    kind = kind_of(item)
+    item.title = kind.title(item)[:255]
     db.session.add(item)
     db.session.flush()
-    kind = kind_of(item)
     recipients = kind.recipients(item)
     for user in recipients:
         queue_email(

@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('sent_by_id', sa.Integer(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=False),
