@@ -215,16 +215,24 @@ def _demo_approvals(approvals: list) -> None:
 
     for number, (account, document, sender) in enumerate(approvals):
         request = request_approval(
-            sender, document, "Please check the figures before we file.",
+            sender,
+            document,
+            "Please check the figures before we file.",
             ReminderSettings(True, 3, 2),
         )
         client = db.session.scalar(
-            select(User).join(Contact, Contact.user_id == User.id)
+            select(User)
+            .join(Contact, Contact.user_id == User.id)
             .where(Contact.account_id == account.id, Contact.portal_access.is_(True))
             .order_by(Contact.id)
         )
         if client is not None and number % 3 == 1:
             decide(client, request, True, [], "")
         elif client is not None and number % 3 == 2:
-            decide(client, request, False, ["incorrect", "questions"],
-                   "The turnover on page 2 looks wrong.")
+            decide(
+                client,
+                request,
+                False,
+                ["incorrect", "questions"],
+                "The turnover on page 2 looks wrong.",
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, g, make_response, render_template, request
+from flask import Response, flash, g, make_response, render_template, request
 from flask_htmx import HTMX
 
 htmx = HTMX()
@@ -50,6 +50,14 @@ def redirect(location: str) -> Response:
     response = make_response("", 303)
     response.headers["Location"] = location
     return response
+
+
+def flash_outcome(error: str | None = None, success: str | None = None, **_ignored: Any) -> None:
+    """For a plain (non-htmx) form post: show the outcome after the redirect."""
+    if error:
+        flash(error, "danger")
+    if success:
+        flash(success, "success")
 
 
 def add_vary_header(response: Response) -> Response:

@@ -16,7 +16,7 @@ from dashboard.approvals.models import ApprovalRequest
 from dashboard.auth.models import Firm
 from dashboard.documents.models import Document
 from dashboard.extensions import db
-from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
 from dashboard.reminders.service import ReminderSettings, SettingsError
 from dashboard.reminders.timeline import build_timeline
@@ -103,9 +103,7 @@ def _viewer_answer(document: Document, status: int = 200, **extra):
         return render_partial(
             "approvals/_viewer_panel.html", status, **_viewer_context(document, **extra)
         )
-    for category in ("error", "success"):
-        if extra.get(category):
-            flash(extra[category], "danger" if category == "error" else "success")
+    flash_outcome(**extra)
     return redirect(
         url_for("approvals.viewer", account_id=document.account_id, document_id=document.id)
     )
@@ -163,9 +161,7 @@ def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):
     account = db.session.get(Account, approval.account_id)
     assert account is not None
     if not is_partial():
-        for category in ("error", "success"):
-            if extra.get(category):
-                flash(extra[category], "danger" if category == "error" else "success")
+        flash_outcome(**extra)
         return redirect(url_for("approvals.approvals_tab", account_id=account.id))
     page = paginate(
         approvals_select(account.firm_id, account.id), current_app.config["CLIENTS_PER_PAGE"]

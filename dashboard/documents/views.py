@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     redirect,
     request,
     send_file,
@@ -34,7 +33,7 @@ from dashboard.documents import service, storage
 from dashboard.documents.models import Document
 from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
-from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
 from dashboard.reminders.service import ReminderSettings
 from dashboard.tenancy import current_firm_id, firm_get
@@ -65,9 +64,7 @@ def _answer(account: Account, status: int = 200, **extra):
     """A mutation answers the re-rendered Docs panel (htmx) or redirects to the tab."""
     if is_partial():
         return render_partial("documents/_tab_docs.html", status, **_docs_context(account, **extra))
-    for category in ("error", "success"):
-        if extra.get(category):
-            flash(extra[category], "danger" if category == "error" else "success")
+    flash_outcome(**extra)
     return redirect(url_for("documents.docs_tab", account_id=account.id))
 
 
@@ -142,7 +139,9 @@ def upload_into(
             assert firm is not None
             for document in result.documents:
                 approvals_service.request_approval(
-                    uploader, document, request.form.get("message", ""),
+                    uploader,
+                    document,
+                    request.form.get("message", ""),
                     ReminderSettings.defaults_for(firm),
                 )
     except UploadRefused as refused:

@@ -52,9 +52,6 @@ class Kind(Protocol):
     def recipients(self, item: ActionItem) -> list[User]:
         """Who is emailed about the item (NOTIFY contacts with portal access, by default)."""
 
-    def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
-        """recipients() for many items in a constant number of queries (the sweep)."""
-
     def is_complete(self, item: ActionItem) -> bool:
         """Has the client done what was asked (or the firm withdrawn it)?"""
 
@@ -102,10 +99,6 @@ class AccountKind:
             for item_id, account_id, status, title in items
         }
 
-    def recipients_many(self, items: list[ActionItem]) -> dict[int, list[User]]:
-        by_account = notify_recipients_many({item.account_id for item in items})
-        return {item.id: by_account.get(item.account_id, []) for item in items}
-
 
 _KINDS: dict[str, Kind] = {}
 
@@ -123,42 +116,26 @@ def kind_named(name: str) -> Kind:
     return _KINDS[name]
 
 
+def _notified(account_ids: set[int]) -> list:
+    """Who is emailed about an account's items: NOTIFY on, portal access, address working."""
+    return [
+        Contact.account_id.in_(account_ids),
+        Contact.notify.is_(True),
+        Contact.portal_access.is_(True),
+        User.email_bounced_at.is_(None),
+    ]
+
+
 def notify_recipients(account_id: int) -> list[User]:
     """Users of the account's contacts with NOTIFY on and portal access, whose address works."""
     return list(
         db.session.scalars(
             select(User)
             .join(Contact, Contact.user_id == User.id)
-            .where(
-                Contact.account_id == account_id,
-                Contact.notify.is_(True),
-                Contact.portal_access.is_(True),
-                User.email_bounced_at.is_(None),
-            )
+            .where(*_notified({account_id}))
             .order_by(Contact.id)
         )
     )
-
-
-def notify_recipients_many(account_ids: set[int]) -> dict[int, list[User]]:
-    """notify_recipients() for many accounts in one query."""
-    if not account_ids:
-        return {}
-    rows = db.session.execute(
-        select(Contact.account_id, User)
-        .join(User, User.id == Contact.user_id)
-        .where(
-            Contact.account_id.in_(account_ids),
-            Contact.notify.is_(True),
-            Contact.portal_access.is_(True),
-            User.email_bounced_at.is_(None),
-        )
-        .order_by(Contact.id)
-    ).all()
-    result: dict[int, list[User]] = {}
-    for account_id, user in rows:
-        result.setdefault(account_id, []).append(user)
-    return result
 
 
 def load_items(stmt_items: list[ActionItem]) -> list[tuple[ActionItem, Kind]]:
@@ -176,16 +153,16 @@ def notify_recipient_rows(account_ids: set[int]) -> dict[int, list[Recipient]]:
     if not account_ids:
         return {}
     rows = db.session.execute(
-        select(Contact.account_id, User.id, User.email,
-               func.coalesce(User.language, Firm.default_language), User.time_zone)
+        select(
+            Contact.account_id,
+            User.id,
+            User.email,
+            func.coalesce(User.language, Firm.default_language),
+            User.time_zone,
+        )
         .join(User, User.id == Contact.user_id)
         .join(Firm, Firm.id == User.firm_id)
-        .where(
-            Contact.account_id.in_(account_ids),
-            Contact.notify.is_(True),
-            Contact.portal_access.is_(True),
-            User.email_bounced_at.is_(None),
-        )
+        .where(*_notified(account_ids))
         .order_by(Contact.id)
     ).all()
     result: dict[int, list[Recipient]] = {}

@@ -77,15 +77,30 @@ def queue_many(rows: list[dict[str, Any]]) -> list[int]:
     moment = now()
     table = OutboxEmail.__table__
     full = [
-        {"item_id": None, "recipient_id": None, "reminder_number": None, **row,
-         "message_id": f"<{uuid.uuid4().hex}@relance>", "context": {}, "state": "queued",
-         "attempts": 0, "created_at": moment, "enqueued_at": moment}
+        {
+            "item_id": None,
+            "recipient_id": None,
+            "reminder_number": None,
+            **row,
+            "message_id": f"<{uuid.uuid4().hex}@relance>",
+            "context": {},
+            "state": "queued",
+            "attempts": 0,
+            "created_at": moment,
+            "enqueued_at": moment,
+        }
         for row in rows
     ]
     if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(
-            sql_text("SELECT nextval(pg_get_serial_sequence('outbox_email', 'id')) "
-                     "FROM generate_series(1, :n)"), {"n": len(full)}))
+        ids = list(
+            db.session.scalars(
+                sql_text(
+                    "SELECT nextval(pg_get_serial_sequence('outbox_email', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": len(full)},
+            )
+        )
         for row, new_id in zip(full, ids, strict=True):
             row["id"] = new_id
         db.session.execute(table.insert(), full)

@@ -16,7 +16,7 @@ from dashboard.approvals.service import document_statuses
 from dashboard.documents.models import Document
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
-from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.items.kinds import load_items
 from dashboard.items.models import ActionItem
 from dashboard.tenancy import (
@@ -129,9 +129,7 @@ def documents():
 def _answer(account: Account, status: int = 200, **extra):
     if is_partial():
         return render_partial("portal/_documents_panel.html", status, **_documents_context(**extra))
-    for category in ("error", "success"):
-        if extra.get(category):
-            flash(extra[category], "danger" if category == "error" else "success")
+    flash_outcome(**extra)
     return redirect(url_for("portal.documents"))
 
 

@@ -119,9 +119,13 @@ def next_state(
 def reschedule(reminder: Reminder, item: ActionItem, firm: Firm, recipients: list[User]) -> None:
     """Set next_at from the timer, or NULL with the reason nothing more will go."""
     reminder.next_at, reminder.stopped_reason = next_state(
-        pending=item.is_pending, enabled=reminder.enabled, sent_count=reminder.sent_count,
-        max_count=reminder.max_count, timer_from=reminder.timer_from or item.sent_at,
-        interval_days=reminder.interval_days, zone=zone_for(firm, recipients),
+        pending=item.is_pending,
+        enabled=reminder.enabled,
+        sent_count=reminder.sent_count,
+        max_count=reminder.max_count,
+        timer_from=reminder.timer_from or item.sent_at,
+        interval_days=reminder.interval_days,
+        zone=zone_for(firm, recipients),
         window=window_of(firm),
     )
 

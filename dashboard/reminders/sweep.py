@@ -74,22 +74,37 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
         db.session.rollback()
         return 0
     rows = db.session.execute(
-        select(Reminder.id, Reminder.item_id, Reminder.enabled, Reminder.interval_days,
-               Reminder.max_count, Reminder.sent_count, Reminder.timer_from,
-               ActionItem.kind, ActionItem.status, ActionItem.firm_id, ActionItem.account_id,
-               ActionItem.sent_by_id, ActionItem.sent_at, ActionItem.title,
-               Account.name.label("account_name"))
+        select(
+            Reminder.id,
+            Reminder.item_id,
+            Reminder.enabled,
+            Reminder.interval_days,
+            Reminder.max_count,
+            Reminder.sent_count,
+            Reminder.timer_from,
+            ActionItem.kind,
+            ActionItem.status,
+            ActionItem.firm_id,
+            ActionItem.account_id,
+            ActionItem.sent_by_id,
+            ActionItem.sent_at,
+            ActionItem.title,
+            Account.name.label("account_name"),
+        )
         .join(ActionItem, ActionItem.id == Reminder.item_id)
         .join(Account, Account.id == ActionItem.account_id)
         .where(Reminder.id.in_(ids))
         .order_by(Reminder.id)
     ).all()
-    firms = {f.id: f for f in db.session.scalars(
-        select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))}
+    firms = {
+        f.id: f
+        for f in db.session.scalars(select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))
+    }
     by_kind: dict[str, list[tuple[int, int, str, str]]] = {}
     for row in rows:
         by_kind.setdefault(row.kind, []).append(
-            (row.item_id, row.account_id, row.status, row.title))
+            (row.item_id, row.account_id, row.status, row.title)
+        )
     facts: dict[int, SweepFacts] = {}
     for kind_name, items in by_kind.items():
         facts.update(kind_named(kind_name).sweep_facts(items))
@@ -101,8 +116,13 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
     updates: list[dict] = []
     for row in rows:
         firm, fact = firms[row.firm_id], facts[row.item_id]
-        change = {"rid": row.id, "sent_count": row.sent_count, "timer_from": row.timer_from,
-                  "next_at": None, "stopped_reason": None}
+        change = {
+            "rid": row.id,
+            "sent_count": row.sent_count,
+            "timer_from": row.timer_from,
+            "next_at": None,
+            "stopped_reason": None,
+        }
         updates.append(change)
         zone, window = zone_for(firm, fact.recipients), window_of(firm)
         if fact.complete:
@@ -111,9 +131,15 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
             continue
         if not row.enabled or row.sent_count >= row.max_count:
             change["next_at"], change["stopped_reason"] = next_state(
-                pending=True, enabled=row.enabled, sent_count=row.sent_count,
-                max_count=row.max_count, timer_from=row.timer_from or row.sent_at,
-                interval_days=row.interval_days, zone=zone, window=window)
+                pending=True,
+                enabled=row.enabled,
+                sent_count=row.sent_count,
+                max_count=row.max_count,
+                timer_from=row.timer_from or row.sent_at,
+                interval_days=row.interval_days,
+                zone=zone,
+                window=window,
+            )
             result.stopped += 1
             continue
         if not fact.recipients:
@@ -130,41 +156,74 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
             continue
         number = row.sent_count + 1
         for person in fact.recipients:
-            emails.append({
-                "firm_id": row.firm_id, "purpose": "reminder", "reminder_number": number,
-                "idempotency_key": f"reminder:{row.id}:{number}:{person.user_id}",
-                "item_id": row.item_id, "recipient_id": person.user_id,
-                "to_email": person.email, "locale": person.locale,
-            })
+            emails.append(
+                {
+                    "firm_id": row.firm_id,
+                    "purpose": "reminder",
+                    "reminder_number": number,
+                    "idempotency_key": f"reminder:{row.id}:{number}:{person.user_id}",
+                    "item_id": row.item_id,
+                    "recipient_id": person.user_id,
+                    "to_email": person.email,
+                    "locale": person.locale,
+                }
+            )
         change["sent_count"], change["timer_from"] = number, moment
         # Every reminder of the batch restarts its timer at `moment`: one computation per
         # (zone, window, interval, is it the last) instead of one per reminder.
         key = (zone, window, row.interval_days, number >= row.max_count)
         if key not in plans:
             plans[key] = next_state(
-                pending=True, enabled=True, sent_count=number, max_count=row.max_count,
-                timer_from=moment, interval_days=row.interval_days, zone=zone, window=window)
+                pending=True,
+                enabled=True,
+                sent_count=number,
+                max_count=row.max_count,
+                timer_from=moment,
+                interval_days=row.interval_days,
+                zone=zone,
+                window=window,
+            )
         change["next_at"], change["stopped_reason"] = plans[key]
-        audits.append({
-            "firm_id": row.firm_id, "account_id": row.account_id, "actor_id": None,
-            "subject_type": row.kind, "subject_id": row.item_id, "action": "reminder.sent",
-            "details": {"number": number, "recipients": len(fact.recipients),
-                        "title": fact.title},
-            "created_at": moment,
-        })
+        audits.append(
+            {
+                "firm_id": row.firm_id,
+                "account_id": row.account_id,
+                "actor_id": None,
+                "subject_type": row.kind,
+                "subject_id": row.item_id,
+                "action": "reminder.sent",
+                "details": {
+                    "number": number,
+                    "recipients": len(fact.recipients),
+                    "title": fact.title,
+                },
+                "created_at": moment,
+            }
+        )
         if number >= row.max_count and row.sent_by_id:
             # B5: nothing falls through silently after the last reminder.
-            add_entry(row.sent_by_id, row.firm_id, "reminders_exhausted",
-                      account_id=row.account_id, item_id=row.item_id, title=fact.title,
-                      account=row.account_name)
+            add_entry(
+                row.sent_by_id,
+                row.firm_id,
+                "reminders_exhausted",
+                account_id=row.account_id,
+                item_id=row.item_id,
+                title=fact.title,
+                account=row.account_name,
+            )
         result.reminders += 1
         result.emails += len(fact.recipients)
     reminders = Reminder.__table__
     updates.sort(key=lambda change: change["rid"])  # in table order: fewer random page reads
     db.session.execute(
-        reminders.update().where(reminders.c.id == bindparam("rid")).values(
-            sent_count=bindparam("sent_count"), timer_from=bindparam("timer_from"),
-            next_at=bindparam("next_at"), stopped_reason=bindparam("stopped_reason")),
+        reminders.update()
+        .where(reminders.c.id == bindparam("rid"))
+        .values(
+            sent_count=bindparam("sent_count"),
+            timer_from=bindparam("timer_from"),
+            next_at=bindparam("next_at"),
+            stopped_reason=bindparam("stopped_reason"),
+        ),
         updates,
     )
     queue_many(emails)
