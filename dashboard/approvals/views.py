@@ -18,7 +18,7 @@ from dashboard.documents.models import Document
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
-from dashboard.reminders.service import ReminderSettings, SettingsError
+from dashboard.reminders.service import ReminderSettings, SettingsError, update_settings
 from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
 
@@ -136,6 +136,12 @@ def request_approval(account_id: int, document_id: int):
 def resend(account_id: int, request_id: int):
     """Resend approval request (D3), with an optional message."""
     approval = firm_get(ApprovalRequest, request_id, account_id=account_id)
+    if "interval_days" in request.form:  # the viewer's form also carries the reminders
+        try:
+            settings = ReminderSettings.parse(request.form, ReminderSettings.defaults_for(_firm()))
+        except SettingsError:
+            return _after_list_action(approval, 422, error=_("Check the reminder settings."))
+        update_settings(current_user, approval, settings)
     sent = service.resend_request(current_user, approval, request.form.get("message", ""))
     db.session.commit()
     if sent:

@@ -323,13 +323,17 @@ def test_request_approval_at_upload(client, ctx, world):
     folder = world.a.folders["view"]
     response = client.post(
         f"/clients/{folder.account_id}/folders/{folder.id}/documents",
-        data={"files": [(io.BytesIO(b"%PDF a"), "a.pdf"), (io.BytesIO(b"%PDF b"), "b.pdf")],
-              "request_approval": "on"},
-        content_type="multipart/form-data", headers=hx(),
+        data={
+            "files": [(io.BytesIO(b"%PDF a"), "a.pdf"), (io.BytesIO(b"%PDF b"), "b.pdf")],
+            "request_approval": "on",
+        },
+        content_type="multipart/form-data",
+        headers=hx(),
     )
     assert response.status_code == 200
     names = db.session.scalars(
-        select(ApprovalRequest).where(ApprovalRequest.status == "pending")).all()
+        select(ApprovalRequest).where(ApprovalRequest.status == "pending")
+    ).all()
     assert sorted(r.document.name for r in names) == ["a.pdf", "b.pdf"]
     assert b"Awaiting approval" in response.data
 
@@ -350,3 +354,28 @@ def test_reminders_cli_status_and_sweep(app, ctx, world, frozen_clock):
     after = runner.invoke(args=["reminders", "status"])
     assert "planned: 0" in after.output and "last sweep: " in after.output
     assert "never" not in after.output
+
+
+def test_resend_from_the_viewer_can_change_the_reminders(client, ctx, world, frozen_clock):
+    """Does Resend approval request in the viewer carry a message and new reminder settings?"""
+    frozen_clock(now() - timedelta(hours=1))
+    request = make_approval(world.a.staff, world.a.documents["view"])
+    frozen_clock(None)
+    client.login(world.a.staff.email)
+    response = client.post(
+        f"/clients/{request.account_id}/approvals/{request.id}/resend",
+        data={
+            "from": "viewer",
+            "message": "One more look?",
+            "reminders": "on",
+            "interval_days": "2",
+            "max_count": "4",
+        },
+        headers=hx(),
+    )
+    assert response.status_code == 200 and b"Approval request sent again." in response.data
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == request.id))
+    db.session.refresh(reminder)
+    assert (reminder.interval_days, reminder.max_count) == (2, 4)
+    resend = db.session.scalar(select(OutboxEmail).where(OutboxEmail.purpose == "resend"))
+    assert resend.context == {"message": "One more look?"}
