@@ -178,9 +178,9 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
         ),
         (
             "reminders",
-            f"{d.series(plan.pending)} INSERT INTO reminder (id, item_id, enabled, interval_days,"
-            " max_count, sent_count, timer_from, next_at)"
-            f" SELECT n, n, TRUE, 3, 3, 0, {now_sql}, {next_at_sql(d, 'n', plan.step)} FROM s",
+            f"{d.series(plan.pending)} INSERT INTO reminder (id, item_id, round, enabled,"
+            " interval_days, max_count, sent_count, timer_from, next_at)"
+            f" SELECT n, n, 1, TRUE, 3, 3, 0, {now_sql}, {next_at_sql(d, 'n', plan.step)} FROM s",
         ),
     ]
 

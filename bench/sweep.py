@@ -144,7 +144,7 @@ def run_baseline(engine: Engine, plan: Plan, redis_url: str, key: str) -> dict[s
             outbox.append(
                 (
                     firm_id,
-                    f"reminder:{reminder_id}:{n}:{user_id}",
+                    f"reminder:{reminder_id}:1:{n}:{user_id}",
                     f"<{uuid.uuid4().hex}@relance>",
                     "reminder",
                     n,

@@ -38,6 +38,9 @@ class Reminder(db.Model):
     interval_days: Mapped[int] = mapped_column(default=3)
     #: Number of reminders.
     max_count: Mapped[int] = mapped_column(default=1)
+    #: Incremented each time the item is sent again (a chat's new message): keeps the email
+    #: idempotency keys of one round apart from the next.
+    round: Mapped[int] = mapped_column(default=1)
     #: Automatic reminders already sent.
     sent_count: Mapped[int] = mapped_column(default=0)
     #: When the timer last (re)started: the notification, the last reminder or a resend.

@@ -144,33 +144,41 @@ def send_item(
     settings: ReminderSettings,
     context: dict[str, Any] | None = None,
 ) -> list[User]:
-    """Send a new item: notify every recipient, put it on top of the to-dos, start reminders."""
+    """Send an item: notify every recipient, put it on top of the to-dos, start reminders.
+
+    Sending an item again (a chat's new message, a reopened thread) starts a new round: the
+    count starts over from the new notification, and the emails of the previous round that
+    have not gone out yet are cancelled, since reminders concern the latest message (R5).
+    """
     moment = now()
-    item.status, item.sent_at, item.bumped_at = "pending", moment, moment
-    item.sent_by_id = actor.id if actor else None
     kind = kind_of(item)
+    item.status, item.outcome, item.completed_at = "pending", None, None
+    item.sent_at, item.bumped_at = moment, moment
+    item.sent_by_id = actor.id if actor else None
     item.title = kind.title(item)[:255]
     db.session.add(item)
     db.session.flush()
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
+    if reminder is None:
+        reminder = Reminder(item_id=item.id, round=1)
+        db.session.add(reminder)
+    else:
+        cancel_undelivered(item.id, "superseded by a newer message")
+        reminder.round += 1
+    reminder.enabled = settings.enabled
+    reminder.interval_days = settings.interval_days
+    reminder.max_count = settings.max_count
+    reminder.sent_count, reminder.timer_from = 0, moment
     recipients = kind.recipients(item)
     for user in recipients:
         queue_email(
             firm_id=item.firm_id,
-            key=f"notify:{item.id}:{user.id}",
+            key=f"notify:{item.id}:{reminder.round}:{user.id}",
             purpose="notification",
             to=user,
             item=item,
             context=context,
         )
-    reminder = Reminder(
-        item_id=item.id,
-        enabled=settings.enabled,
-        interval_days=settings.interval_days,
-        max_count=settings.max_count,
-        sent_count=0,
-        timer_from=moment,
-    )
-    db.session.add(reminder)
     reschedule(reminder, item, _firm(item), recipients)
     record_event(
         firm_id=item.firm_id,

@@ -77,6 +77,7 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
         select(
             Reminder.id,
             Reminder.item_id,
+            Reminder.round,
             Reminder.enabled,
             Reminder.interval_days,
             Reminder.max_count,
@@ -161,7 +162,7 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
                     "firm_id": row.firm_id,
                     "purpose": "reminder",
                     "reminder_number": number,
-                    "idempotency_key": f"reminder:{row.id}:{number}:{person.user_id}",
+                    "idempotency_key": f"reminder:{row.id}:{row.round}:{number}:{person.user_id}",
                     "item_id": row.item_id,
                     "recipient_id": person.user_id,
                     "to_email": person.email,

@@ -113,6 +113,7 @@ def upgrade():
     op.create_table('reminder',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('interval_days', sa.Integer(), nullable=False),
     sa.Column('max_count', sa.Integer(), nullable=False),
