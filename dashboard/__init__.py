@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.accounts.views import bp as accounts_bp
     from dashboard.approvals.views import bp as approvals_bp
     from dashboard.auth.views import bp as auth_bp
+    from dashboard.chats.views import bp as chats_bp
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
     from dashboard.notify.views import bp as notify_bp
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(chats_bp)
     if app.config["ENV_NAME"] in {"development", "test"}:
         app.register_blueprint(dev_bp)
 
@@ -102,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
+    from dashboard.chats.richtext import find_videos
     from dashboard.i18n import LANGUAGE_NAMES, format_filesize
     from dashboard.reminders.timeline import STATE_LABELS
 
@@ -109,6 +112,7 @@ def _register_template_helpers(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["filesize"] = format_filesize
+    app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
@@ -191,7 +195,10 @@ def _security_headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+        # Chat video embeds (C8): only these players, always in a sandboxed iframe.
+        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com "
+        "https://www.loom.com https://drive.google.com",
     )
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers.setdefault("Cache-Control", "no-store")

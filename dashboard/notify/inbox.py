@@ -13,7 +13,7 @@ from dashboard.extensions import db
 from dashboard.notify.models import InboxEntry, NotificationPreference
 
 #: Topics a staff member can switch on or off; all are on until switched off.
-TOPICS = {"approvals": _l("Approvals")}
+TOPICS = {"approvals": _l("Approvals"), "chats": _l("Chats")}
 
 #: How each Inbox+ entry reads; the details fill the placeholders.
 INBOX_LABELS = {
@@ -22,6 +22,7 @@ INBOX_LABELS = {
     "reminders_exhausted": _l(
         "The last reminder about %(title)s went to %(account)s; the client has not acted yet."
     ),
+    "chat_replied": _l("%(client)s replied in “%(subject)s”"),
     "delivery_failed": _l(
         "An email about %(title)s to %(email)s could not be delivered: %(error)s"
     ),

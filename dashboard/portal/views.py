@@ -13,6 +13,8 @@ from dashboard.accounts.service import group_documents
 from dashboard.approvals import service as approvals_service
 from dashboard.approvals.models import ApprovalRequest
 from dashboard.approvals.service import document_statuses
+from dashboard.chats import service as chat_service
+from dashboard.chats.models import ChatMessage, ChatThread
 from dashboard.documents.models import Document
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
@@ -214,3 +216,90 @@ def _decide(approval_request: ApprovalRequest, approve: bool):
         return _approval_page(approval_request, success=message)
     flash(message, "success")
     return redirect(url_for("portal.pending"))
+
+
+def _portal_thread(thread_id: int) -> ChatThread:
+    thread = db.session.scalar(
+        select(ChatThread).where(
+            ChatThread.id == thread_id, ChatThread.account_id.in_(client_account_ids())
+        )
+    )
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def _chat_context(thread: ChatThread, **extra):
+    messages = db.session.scalars(
+        select(ChatMessage)
+        .options(joinedload(ChatMessage.author))
+        .where(ChatMessage.thread_id == thread.id)
+        .order_by(ChatMessage.id)
+    ).all()
+    read_url = None if g.read_only else url_for("portal.chat_read", thread_id=thread.id)
+    return {
+        "thread": thread,
+        "messages": messages,
+        "viewer_is_client": True,
+        "poll_url": url_for("portal.chat_messages", thread_id=thread.id),
+        "read_url": read_url,
+        **extra,
+    }
+
+
+@bp.route("/chats")
+def chats():
+    """Communication: the client's conversations, latest first, with unread counts."""
+    threads = db.session.scalars(
+        select(ChatThread)
+        .where(ChatThread.account_id.in_(client_account_ids()))
+        .order_by(ChatThread.last_message_at.desc())
+        .limit(200)
+    ).all()
+    unread = chat_service.unread_counts(portal_user().id, [t.id for t in threads], False)
+    return render_page_or_partial(
+        "portal/chats.html",
+        "portal/chats.html",
+        threads=threads,
+        unread=unread,
+        accounts=_accounts(),
+    )
+
+
+@bp.route("/chats/<int:thread_id>")
+def chat(thread_id: int):
+    """One conversation, with the reply box."""
+    return render_page_or_partial(
+        "portal/chat.html", "portal/_chat_panel.html", **_chat_context(_portal_thread(thread_id))
+    )
+
+
+@bp.route("/chats/<int:thread_id>/messages")
+def chat_messages(thread_id: int):
+    """The messages alone, polled so the firm's answers appear without reloading."""
+    return render_partial("chats/_messages.html", **_chat_context(_portal_thread(thread_id)))
+
+
+@bp.route("/chats/<int:thread_id>/read", methods=["POST"])
+def chat_read(thread_id: int):
+    """Remember what the client has seen."""
+    chat_service.mark_read(portal_user(), _portal_thread(thread_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/chats/<int:thread_id>/messages", methods=["POST"])
+def chat_reply(thread_id: int):
+    """The client replies; reminders about the firm's message stop."""
+    thread = _portal_thread(thread_id)
+    try:
+        chat_service.post_client_message(portal_user(), thread, request.form.get("message", ""))
+    except chat_service.ChatError as refused:
+        db.session.rollback()
+        return render_partial(
+            "portal/_chat_panel.html", 422, **_chat_context(thread, error=str(refused))
+        )
+    db.session.commit()
+    if is_partial():
+        return render_partial("portal/_chat_panel.html", **_chat_context(thread))
+    return redirect(url_for("portal.chat", thread_id=thread.id))

@@ -27,6 +27,36 @@
     }
   });
   document.addEventListener("htmx:sendError", showError);
+
+  // C11: leaving the page with an unsent message asks for confirmation.
+  function unsentMessage() {
+    var forms = document.querySelectorAll("form[data-confirm-leave]");
+    for (var i = 0; i < forms.length; i++) {
+      var fields = forms[i].querySelectorAll("textarea");
+      for (var j = 0; j < fields.length; j++) {
+        if (fields[j].value.trim() !== "") { return forms[i].dataset.confirmLeave; }
+      }
+    }
+    return null;
+  }
+  var submitting = false;
+  document.addEventListener("submit", function () { submitting = true; }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    if (source && source.closest && source.closest("form[data-confirm-leave]")) { return; }
+    var verb = (event.detail.requestConfig && event.detail.requestConfig.verb) || "get";
+    var pushes = source && source.getAttribute && source.getAttribute("hx-push-url") === "true";
+    if (verb === "get" && pushes) {
+      var question = unsentMessage();
+      if (question && !window.confirm(question)) { event.preventDefault(); }
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!submitting && unsentMessage()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
   document.addEventListener("htmx:responseError", function (event) {
     // Error pages answered with HX-Retarget are swapped by htmx itself.
     var xhr = event.detail.xhr;

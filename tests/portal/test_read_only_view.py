@@ -55,8 +55,16 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
     assert rules, "the portal has mutating routes to check"
     from tests.factories import make_approval
 
+    from dashboard.chats.service import start_thread
+    from dashboard.extensions import db
+    from dashboard.reminders.service import ReminderSettings
+
     request = make_approval(world.a.staff, world.a.documents["view"])
+    thread = start_thread(world.a.staff, world.a.account, "Hello", "Question",
+                          ReminderSettings(True, 3, 1))
+    db.session.commit()
     ids = {
+        "thread_id": thread.id,
         "folder_id": world.a.folders["edit"].id,
         "document_id": world.a.documents["edit"].id,
         "request_id": request.id,

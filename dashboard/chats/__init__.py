@@ -1,0 +1,1 @@
+"""Chats: secure client threads on the reminder engine."""

@@ -1,0 +1,60 @@
+"""Chat threads (an action item: the client should reply) and their messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dashboard.auth.models import User
+from dashboard.clock import now
+from dashboard.dbtypes import UTCDateTime
+from dashboard.extensions import db
+from dashboard.items.models import ActionItem
+
+
+class ChatThread(ActionItem):
+    """Pending while the latest message is the firm's and the thread is open."""
+
+    __tablename__ = "chat_thread"
+
+    id: Mapped[int] = mapped_column(ForeignKey("action_item.id"), primary_key=True)
+    #: Shown in the chat lists.
+    subject: Mapped[str] = mapped_column(String(200))
+    #: Set while the thread is archived; reopening clears it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Last message, any side: orders the chat lists.
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    __mapper_args__ = {"polymorphic_identity": "chat"}
+
+
+class ChatMessage(db.Model):
+    __tablename__ = "chat_message"
+    __table_args__ = (Index("ix_chat_message_thread_time", "thread_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("chat_thread.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: True when a client wrote it.
+    from_client: Mapped[bool] = mapped_column(default=False)
+    #: Sanitised HTML (dashboard.chats.richtext.sanitize); never stored unsanitised.
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    author: Mapped[User] = relationship()
+
+
+class ChatRead(db.Model):
+    """How far a person has read a thread, for unread counts."""
+
+    __tablename__ = "chat_read"
+    __table_args__ = (UniqueConstraint("thread_id", "user_id", name="uq_chat_read_thread_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("chat_thread.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: The newest message this person has seen.
+    last_read_message_id: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,191 @@
+"""Staff routes for chats: the Communication tab, new conversation, the thread."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from dashboard.accounts.models import Account, Contact
+from dashboard.accounts.views import render_account_tab
+from dashboard.auth.models import Firm
+from dashboard.chats import service
+from dashboard.chats.models import ChatMessage, ChatThread
+from dashboard.extensions import db
+from dashboard.htmx import flash_outcome, is_partial, render_partial
+from dashboard.pagination import paginate
+from dashboard.reminders.service import ReminderSettings, SettingsError
+from dashboard.reminders.timeline import build_timeline
+from dashboard.tenancy import current_firm_id, firm_get
+
+bp = Blueprint("chats", __name__)
+
+
+@bp.before_request
+@login_required
+def require_staff() -> None:
+    """Only staff reach these routes."""
+    current_firm_id()
+
+
+def _defaults() -> ReminderSettings:
+    firm = db.session.get(Firm, current_firm_id())
+    assert firm is not None
+    return ReminderSettings.defaults_for(firm)
+
+
+@bp.route("/clients/<int:account_id>/communication")
+def communication_tab(account_id: int):
+    """The Communication tab: the account's conversations, latest first, with unread counts."""
+    account = firm_get(Account, account_id)
+    page = paginate(
+        select(ChatThread)
+        .where(ChatThread.firm_id == account.firm_id, ChatThread.account_id == account.id)
+        .order_by(ChatThread.last_message_at.desc(), ChatThread.id.desc()),
+        current_app.config["CLIENTS_PER_PAGE"],
+    )
+    unread = service.unread_counts(current_user.id, [t.id for t in page.items], True)
+    return render_account_tab(
+        account, "communication", "chats/_tab_communication.html", page=page, unread=unread
+    )
+
+
+def _recipients(account: Account) -> tuple[list[Contact], list[Contact]]:
+    """Contacts who can be messaged, and those who cannot (no portal access: C10)."""
+    contacts = (
+        db.session.scalars(
+            select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)
+        )
+        .unique()
+        .all()
+    )
+    return ([c for c in contacts if c.portal_access], [c for c in contacts if not c.portal_access])
+
+
+@bp.route("/clients/<int:account_id>/chats/new", methods=["GET", "POST"])
+def new_chat(account_id: int):
+    """New chat (C1): subject, message, reminders; Create conversation or Back."""
+    account = firm_get(Account, account_id)
+    reachable, unreachable = _recipients(account)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            settings = ReminderSettings.parse(request.form, _defaults())
+            if not reachable:
+                raise service.ChatError(_("No contact of this account has portal access."))
+            thread = service.start_thread(
+                current_user,
+                account,
+                request.form.get("subject", ""),
+                request.form.get("message", ""),
+                settings,
+            )
+        except SettingsError as invalid:
+            errors.update(invalid.errors)
+        except service.ChatError as refused:
+            errors["message"] = str(refused)
+        else:
+            db.session.commit()
+            return redirect(url_for("chats.thread", account_id=account.id, thread_id=thread.id))
+        db.session.rollback()
+    return render_account_tab(
+        account,
+        "communication",
+        "chats/_new_chat.html",
+        reachable=reachable,
+        unreachable=unreachable,
+        errors=errors,
+        form=request.form if errors else None,
+        defaults=_defaults(),
+    ), (422 if errors else 200)
+
+
+def _thread_context(thread: ChatThread, **extra):
+    messages = db.session.scalars(
+        select(ChatMessage)
+        .options(joinedload(ChatMessage.author))
+        .where(ChatMessage.thread_id == thread.id)
+        .order_by(ChatMessage.id)
+    ).all()
+    return {
+        "thread": thread,
+        "messages": messages,
+        "timeline": build_timeline(thread),
+        "item": thread,
+        "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id),
+        **extra,
+    }
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>")
+def thread(account_id: int, thread_id: int):
+    """A conversation: messages, reply, reminders and the ⋯ menu."""
+    account = firm_get(Account, account_id)
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    return render_account_tab(
+        account, "communication", "chats/_thread.html", **_thread_context(chat)
+    )
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/messages")
+def messages(account_id: int, thread_id: int):
+    """The message list alone: polled every few seconds, so new replies appear (C3)."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    return render_partial("chats/_messages.html", **_thread_context(chat))
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/read", methods=["POST"])
+def read(account_id: int, thread_id: int):
+    """Mark the conversation read (the page calls this when it shows new messages)."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    service.mark_read(current_user, chat)
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/messages", methods=["POST"])
+def post(account_id: int, thread_id: int):
+    """Send a message in the conversation; reminders restart from it."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    try:
+        settings = (
+            ReminderSettings.parse(request.form, _defaults())
+            if ("interval_days" in request.form)
+            else None
+        )
+        service.post_firm_message(current_user, chat, request.form.get("message", ""), settings)
+    except SettingsError as invalid:
+        db.session.rollback()
+        return _answer(chat, 422, errors=invalid.errors, error=_("Check the reminder settings."))
+    except service.ChatError as refused:
+        db.session.rollback()
+        return _answer(chat, 422, error=str(refused))
+    db.session.commit()
+    return _answer(chat)
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/archive", methods=["POST"])
+def archive(account_id: int, thread_id: int):
+    """Archive the conversation: reminders stop."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    service.archive(current_user, chat)
+    db.session.commit()
+    return _answer(chat, success=_("Conversation archived."))
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/reopen", methods=["POST"])
+def reopen(account_id: int, thread_id: int):
+    """Reopen: reminders start again as if the latest message were new."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    service.reopen(current_user, chat)
+    db.session.commit()
+    return _answer(chat, success=_("Conversation reopened."))
+
+
+def _answer(chat: ChatThread, status: int = 200, **extra):
+    if is_partial():
+        return render_partial("chats/_thread_panel.html", status, **_thread_context(chat, **extra))
+    flash_outcome(**extra)
+    return redirect(url_for("chats.thread", account_id=chat.account_id, thread_id=chat.id))

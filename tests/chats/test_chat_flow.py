@@ -1,0 +1,219 @@
+"""Chats on the reminder engine: stop on reply, archive, toggle, count; reopen restarts;
+reminders concern only the latest message. Real database, Redis, worker and SMTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from dashboard.chats import service
+from dashboard.chats.models import ChatThread
+from dashboard.extensions import db
+from dashboard.notify.models import InboxEntry, OutboxEmail
+from dashboard.reminders.models import Reminder
+from dashboard.reminders.service import ReminderSettings, update_settings
+from dashboard.reminders.sweep import sweep
+from tests.conftest import hx
+
+MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+
+
+def start(world, text="Please send the March receipts.", count=2, days=2):
+    thread = service.start_thread(
+        world.a.staff, world.a.account, "Receipts", text, ReminderSettings(True, days, count)
+    )
+    db.session.commit()
+    return thread
+
+
+def subjects(mailbox, address):
+    return [m["Subject"] for m in mailbox.to(address)]
+
+
+def run_days(frozen_clock, run_worker, start_at, days):
+    for day in range(1, days + 1):
+        frozen_clock(start_at + timedelta(days=day, hours=1))
+        sweep()
+    run_worker()
+
+
+def test_client_reply_stops_reminders(ctx, world, mailbox, run_worker, frozen_clock):
+    """One notification, then reminders until the client replies, then none."""
+    frozen_clock(MONDAY_10)
+    thread = start(world, count=3)
+    run_worker()
+    address = world.a.contact.user.email
+    assert subjects(mailbox, address) == ["New message: Receipts"]
+    run_days(frozen_clock, run_worker, MONDAY_10, 2)  # Wednesday: first reminder
+    assert subjects(mailbox, address)[-1] == "Reminder: New message: Receipts"
+    service.post_client_message(world.a.contact.user, thread, "Here they are")
+    db.session.commit()
+    run_days(frozen_clock, run_worker, MONDAY_10 + timedelta(days=2), 10)
+    assert len(mailbox.to(address)) == 2
+    staff = mailbox.to(world.a.staff.email)
+    assert len(staff) == 1 and "replied" in staff[0]["Subject"]
+    assert (
+        db.session.scalar(
+            select(func.count(InboxEntry.id)).where(InboxEntry.topic == "chat_replied")
+        )
+        == 1
+    )
+
+
+def test_reminders_concern_only_the_latest_message(ctx, world, mailbox, run_worker, frozen_clock):
+    """A new firm message before the reminder: the old reminder never goes, a new round starts."""
+    frozen_clock(MONDAY_10)
+    thread = start(world, text="First question", count=1, days=2)
+    run_worker()
+    frozen_clock(MONDAY_10 + timedelta(days=1))
+    service.post_firm_message(world.a.staff, thread, "Second question, more urgent")
+    db.session.commit()
+    run_worker()
+    frozen_clock(MONDAY_10 + timedelta(days=2, hours=1))  # when the first would have gone
+    sweep()
+    run_worker()
+    address = world.a.contact.user.email
+    assert subjects(mailbox, address) == ["New message: Receipts", "New message: Receipts"]
+    frozen_clock(MONDAY_10 + timedelta(days=3, hours=1))
+    sweep()
+    run_worker()
+    reminder = mailbox.to(address)[-1]
+    assert reminder["Subject"] == "Reminder: New message: Receipts"
+    assert "Second question" in reminder.get_body(("plain",)).get_content()
+    assert "First question" not in reminder.get_body(("plain",)).get_content()
+
+
+def test_archive_stops_and_reopen_restarts(ctx, world, mailbox, run_worker, frozen_clock):
+    """Archiving stops reminders; reopening turns them on as if the message were new."""
+    frozen_clock(MONDAY_10)
+    thread = start(world, count=1, days=2)
+    run_worker()
+    service.archive(world.a.staff, thread)
+    db.session.commit()
+    run_days(frozen_clock, run_worker, MONDAY_10, 5)
+    address = world.a.contact.user.email
+    assert len(mailbox.to(address)) == 1
+    reopened_at = MONDAY_10 + timedelta(days=7)  # the next Monday
+    frozen_clock(reopened_at)
+    service.reopen(world.a.staff, thread)
+    db.session.commit()
+    run_worker()
+    run_days(frozen_clock, run_worker, reopened_at, 4)
+    assert subjects(mailbox, address) == [
+        "New message: Receipts",
+        "New message: Receipts",
+        "Reminder: New message: Receipts",
+    ]
+
+
+def test_toggle_off_and_count(ctx, world, mailbox, run_worker, frozen_clock):
+    """Toggled off: nothing more; the count is respected."""
+    frozen_clock(MONDAY_10)
+    thread = start(world, count=2, days=1)
+    run_worker()
+    run_days(frozen_clock, run_worker, MONDAY_10, 1)
+    update_settings(world.a.staff, thread, ReminderSettings(False, 1, 2))
+    db.session.commit()
+    run_days(frozen_clock, run_worker, MONDAY_10 + timedelta(days=1), 6)
+    assert len(mailbox.to(world.a.contact.user.email)) == 2
+    db.session.expire_all()
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == thread.id))
+    assert reminder.stopped_reason == "disabled"
+
+
+def test_staff_and_client_pages(client, make_client, ctx, world):
+    """Staff create a conversation through the page; the client reads and replies."""
+    client.login(world.a.staff.email)
+    account = world.a.account.id
+    response = client.post(
+        f"/clients/{account}/chats/new",
+        data={
+            "subject": "Payroll",
+            "message": "Hi!\n<script>alert(1)</script> see https://youtu.be/dQw4w9WgXcQ",
+            "reminders": "on",
+            "interval_days": "3",
+            "max_count": "1",
+        },
+    )
+    assert response.status_code == 302
+    thread = db.session.scalar(select(ChatThread).where(ChatThread.subject == "Payroll"))
+    page = client.get(f"/clients/{account}/chats/{thread.id}").data.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    assert "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ" in page
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    assert "Reply to: Payroll" in portal.get("/portal/").data.decode()
+    listing = portal.get("/portal/chats").data.decode()
+    assert f'data-testid="portal-chat-{thread.id}"' in listing
+    reply = portal.post(
+        f"/portal/chats/{thread.id}/messages", data={"message": "Thanks"}, headers=hx()
+    )
+    assert reply.status_code == 200 and b"Thanks" in reply.data
+    assert "Reply to: Payroll" not in portal.get("/portal/").data.decode()
+    tab = client.get(f"/clients/{account}/communication").data.decode()
+    assert f'data-testid="unread-{thread.id}"' in tab
+    client.post(f"/clients/{account}/chats/{thread.id}/read")
+    tab = client.get(f"/clients/{account}/communication").data.decode()
+    assert f'data-testid="unread-{thread.id}"' not in tab
+
+
+def test_empty_message_and_no_portal_contact_are_refused(client, ctx, world):
+    """Is an empty message refused, and a chat to an account without portal contacts?"""
+    client.login(world.a.staff.email)
+    empty = client.post(
+        f"/clients/{world.a.account.id}/chats/new", data={"subject": "x", "message": "  "}
+    )
+    assert empty.status_code == 422 and b"Write a message." in empty.data
+    from dashboard.accounts.models import Contact
+
+    for contact in db.session.scalars(
+        select(Contact).where(Contact.account_id == world.a.account.id)
+    ):
+        contact.portal_access = False
+    db.session.commit()
+    page = client.get(f"/clients/{world.a.account.id}/chats/new").data.decode()
+    assert "cannot be messaged: no portal access" in page
+    refused = client.post(
+        f"/clients/{world.a.account.id}/chats/new", data={"subject": "x", "message": "hello"}
+    )
+    assert (
+        refused.status_code == 422
+        and b"No contact of this account has portal access" in refused.data
+    )
+
+
+def test_chats_are_closed_to_other_firms_and_accounts(client, make_client, ctx, world):
+    """404 for another firm's staff and another account's client; 403 in the read-only view."""
+    thread = start(world)
+    aid, tid = thread.account_id, thread.id
+    client.login(world.b.staff.email)
+    for method, url in (
+        ("GET", f"/clients/{aid}/chats/{tid}"),
+        ("GET", f"/clients/{aid}/chats/{tid}/messages"),
+        ("POST", f"/clients/{aid}/chats/{tid}/messages"),
+        ("POST", f"/clients/{aid}/chats/{tid}/archive"),
+        ("POST", f"/clients/{aid}/chats/{tid}/reopen"),
+        ("POST", f"/clients/{aid}/chats/{tid}/read"),
+        ("GET", f"/clients/{aid}/communication"),
+        ("GET", f"/clients/{aid}/chats/new"),
+    ):
+        assert client.open(url, method=method, data={"message": "x"}).status_code == 404, url
+    other = make_client()
+    other.login(world.other_contact.user.email)
+    assert other.get(f"/portal/chats/{tid}").status_code == 404
+    assert other.post(f"/portal/chats/{tid}/messages", data={"message": "x"}).status_code == 404
+    staff = make_client()
+    staff.login(world.a.staff.email)
+    contact = world.a.contact
+    staff.post(f"/clients/{contact.account_id}/contacts/{contact.id}/portal-view")
+    assert staff.get(f"/portal/chats/{tid}").status_code == 200
+    assert staff.post(f"/portal/chats/{tid}/messages", data={"message": "x"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(ChatThread, tid).status == "pending"
+    assert (
+        db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(OutboxEmail.purpose == "chat_replied")
+        )
+        == 0
+    )
