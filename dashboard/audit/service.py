@@ -33,6 +33,11 @@ ACTION_LABELS = {
     "approval.approved": _l("Approved %(title)s"),
     "approval.rejected": _l("Disapproved %(title)s"),
     "approval.cancelled": _l("Cancelled the approval request for %(title)s"),
+    "chat.replied": _l("Replied in %(title)s"),
+    "chat.archived": _l("Archived %(title)s"),
+    "chat.reopened": _l("Reopened %(title)s"),
+    "chat.task_ticked": _l("Ticked “%(task)s” in %(title)s"),
+    "chat.task_unticked": _l("Unticked “%(task)s” in %(title)s"),
 }
 
 

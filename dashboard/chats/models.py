@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.auth.models import User
@@ -58,3 +58,40 @@ class ChatRead(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     #: The newest message this person has seen.
     last_read_message_id: Mapped[int] = mapped_column(default=0)
+
+
+class ChatTask(db.Model):
+    """C9: a checklist item attached to a firm message, ticked by the client."""
+
+    __tablename__ = "chat_task"
+    __table_args__ = (Index("ix_chat_task_message", "message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("chat_thread.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_message.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class MessageTemplate(db.Model):
+    """R7: a firm's chat template; a chat created from it starts with its settings."""
+
+    __tablename__ = "message_template"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "name", name="uq_message_template_firm_name"),
+        CheckConstraint("interval_days BETWEEN 1 AND 365", name="interval_days"),
+        CheckConstraint("max_count BETWEEN 0 AND 10", name="max_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: *Send reminders to clients*, days and number.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    interval_days: Mapped[int] = mapped_column(default=3)
+    max_count: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from dashboard.accounts.models import Account
 from dashboard.audit.service import record_event
 from dashboard.auth.models import Firm, User
-from dashboard.chats.models import ChatMessage, ChatRead, ChatThread
+from dashboard.chats.models import ChatMessage, ChatRead, ChatTask, ChatThread
 from dashboard.chats.richtext import plain_to_html, sanitize
 from dashboard.clock import now
 from dashboard.extensions import db
@@ -44,8 +44,15 @@ _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
 def linkify(html: str) -> str:
-    """Turn the web addresses of escaped message text into links (nh3 adds rel/target)."""
-    return sanitize(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html))
+    """Turn the web addresses of escaped message text into links (nh3 adds rel/target).
+
+    Escaping can make a long text's HTML exceed the sanitizer's cap: such a message keeps
+    its addresses as plain text rather than failing.
+    """
+    try:
+        return sanitize(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html))
+    except ValueError:
+        return html
 
 
 def _add_message(thread: ChatThread, author: User, body_html: str, from_client: bool):
@@ -65,8 +72,28 @@ def _add_message(thread: ChatThread, author: User, body_html: str, from_client: 
     return message
 
 
+def parse_tasks(text: str | None) -> list[str]:
+    """Client tasks typed one per line (C9); blank lines ignored, at most 20."""
+    tasks = [line.strip()[:300] for line in (text or "").splitlines() if line.strip()]
+    if len(tasks) > 20:
+        raise ChatError(str(_l("Add at most 20 client tasks.")))
+    return tasks
+
+
+def _add_tasks(thread: ChatThread, message: ChatMessage, tasks: list[str]) -> None:
+    for position, label in enumerate(tasks):
+        db.session.add(
+            ChatTask(thread_id=thread.id, message_id=message.id, position=position, label=label)
+        )
+
+
 def start_thread(
-    actor: User, account: Account, subject: str, text: str, settings: ReminderSettings
+    actor: User,
+    account: Account,
+    subject: str,
+    text: str,
+    settings: ReminderSettings,
+    tasks: list[str] | None = None,
 ) -> ChatThread:
     """Create conversation (C1): the first message is sent like any action item."""
     subject = (subject or "").strip()[:200]
@@ -76,20 +103,83 @@ def start_thread(
     thread = ChatThread(firm_id=account.firm_id, account_id=account.id, subject=subject)
     db.session.add(thread)
     db.session.flush()
-    _add_message(thread, actor, body, from_client=False)
+    message = _add_message(thread, actor, body, from_client=False)
+    _add_tasks(thread, message, tasks or [])
     send_item(actor, thread, settings)
     return thread
 
 
 def post_firm_message(
-    actor: User, thread: ChatThread, text: str, settings: ReminderSettings | None = None
+    actor: User,
+    thread: ChatThread,
+    text: str,
+    settings: ReminderSettings | None = None,
+    tasks: list[str] | None = None,
 ) -> ChatMessage:
     """A firm message: the thread is sent again, reminders now concern this message (R5)."""
     if thread.archived_at is not None:
         raise ChatError(str(_l("Reopen the conversation to write in it.")))
     message = _add_message(thread, actor, _body(text), from_client=False)
+    _add_tasks(thread, message, tasks or [])
     send_item(actor, thread, settings or current_settings(thread))
     return message
+
+
+def latest_firm_message_id(thread: ChatThread) -> int | None:
+    return db.session.scalar(
+        select(func.max(ChatMessage.id)).where(
+            ChatMessage.thread_id == thread.id, ChatMessage.from_client.is_(False)
+        )
+    )
+
+
+def tick_task(client: User, thread: ChatThread, task: ChatTask, done: bool) -> None:
+    """The client ticks (or unticks) a task; when every task of the latest firm message is
+    ticked, the thread is complete and its reminders stop (R4)."""
+    if thread.archived_at is not None:
+        raise ChatError(str(_l("This conversation is archived.")))
+    if (task.done_at is not None) == done:
+        return
+    task.done_at, task.done_by_id = (now(), client.id) if done else (None, None)
+    record_event(
+        firm_id=thread.firm_id,
+        account_id=thread.account_id,
+        actor=client,
+        subject_type="chat",
+        subject_id=thread.id,
+        action="chat.task_ticked" if done else "chat.task_unticked",
+        title=thread.subject,
+        task=task.label,
+    )
+    db.session.flush()
+    if not done:
+        return
+    assert task.done_at is not None
+    _tell_firm(
+        thread, client, "chat_task", f"task-{task.id}-{task.done_at.timestamp()}", task=task.label
+    )
+    latest = latest_firm_message_id(thread)
+    counts = db.session.execute(
+        select(func.count(ChatTask.id), func.count(ChatTask.done_at)).where(
+            ChatTask.message_id == latest
+        )
+    ).one()
+    if task.message_id == latest and counts[0] and counts[0] == counts[1]:
+        complete_item(thread, "tasks_done", client)
+
+
+def tasks_by_message(message_ids: list[int]) -> dict[int, list[ChatTask]]:
+    """The tasks of these messages, in order, in one query."""
+    if not message_ids:
+        return {}
+    grouped: dict[int, list[ChatTask]] = {}
+    for task in db.session.scalars(
+        select(ChatTask)
+        .where(ChatTask.message_id.in_(message_ids))
+        .order_by(ChatTask.message_id, ChatTask.position)
+    ):
+        grouped.setdefault(task.message_id, []).append(task)
+    return grouped
 
 
 def post_client_message(client: User, thread: ChatThread, text: str) -> ChatMessage:
@@ -108,38 +198,39 @@ def post_client_message(client: User, thread: ChatThread, text: str) -> ChatMess
         action="chat.replied",
         title=thread.subject,
     )
-    _tell_firm(thread, client)
+    _tell_firm(thread, client, "chat_replied", f"message-{message.id}")
     return message
 
 
-def _tell_firm(thread: ChatThread, client: User) -> None:
-    """One Inbox+ entry per thread and staff member, moved to the top; and an email."""
+def _tell_firm(thread: ChatThread, client: User, topic: str, event_key: str, **extra: str) -> None:
+    """One Inbox+ entry per thread and staff member, moved to the top; and an email (C4)."""
     from dashboard.notify.models import InboxEntry
 
-    details = {"client": client.name, "subject": thread.subject}
+    details = {"client": client.name, "subject": thread.subject, **extra}
     for staff in staff_wanting(thread.firm_id, "chats"):
         entry = db.session.scalar(
             select(InboxEntry).where(
                 InboxEntry.user_id == staff.id,
                 InboxEntry.item_id == thread.id,
-                InboxEntry.topic == "chat_replied",
+                InboxEntry.topic.in_(("chat_replied", "chat_task")),
             )
         )
         if entry is None:
             add_entry(
                 staff.id,
                 thread.firm_id,
-                "chat_replied",
+                topic,
                 account_id=thread.account_id,
                 item_id=thread.id,
                 **details,
             )
         else:
-            entry.bumped_at, entry.read_at, entry.details = now(), None, details
+            entry.topic, entry.bumped_at, entry.read_at = topic, now(), None
+            entry.details = details
         queue_email(
             firm_id=thread.firm_id,
-            key=f"chat_replied:{thread.id}:{thread.last_message_at.timestamp()}:{staff.id}",
-            purpose="chat_replied",
+            key=f"{topic}:{thread.id}:{event_key}:{staff.id}",
+            purpose=topic,
             to=staff,
             item=thread,
             context={**details, "path": f"/clients/{thread.account_id}/chats/{thread.id}"},

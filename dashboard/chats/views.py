@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from dashboard.accounts.models import Account, Contact
 from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
 from dashboard.chats import service
-from dashboard.chats.models import ChatMessage, ChatThread
+from dashboard.chats.models import ChatMessage, ChatThread, MessageTemplate
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_partial
 from dashboard.pagination import paginate
@@ -66,7 +66,7 @@ def _recipients(account: Account) -> tuple[list[Contact], list[Contact]]:
 
 @bp.route("/clients/<int:account_id>/chats/new", methods=["GET", "POST"])
 def new_chat(account_id: int):
-    """New chat (C1): subject, message, reminders; Create conversation or Back."""
+    """New chat (C1): template, subject, message, tasks, reminders; Create conversation."""
     account = firm_get(Account, account_id)
     reachable, unreachable = _recipients(account)
     errors: dict[str, str] = {}
@@ -81,6 +81,7 @@ def new_chat(account_id: int):
                 request.form.get("subject", ""),
                 request.form.get("message", ""),
                 settings,
+                service.parse_tasks(request.form.get("tasks")),
             )
         except SettingsError as invalid:
             errors.update(invalid.errors)
@@ -90,6 +91,23 @@ def new_chat(account_id: int):
             db.session.commit()
             return redirect(url_for("chats.thread", account_id=account.id, thread_id=thread.id))
         db.session.rollback()
+    templates = db.session.scalars(
+        select(MessageTemplate)
+        .where(MessageTemplate.firm_id == account.firm_id)
+        .order_by(MessageTemplate.name)
+    ).all()
+    form = request.form if errors else None
+    chosen = request.args.get("template", type=int)
+    if form is None and chosen is not None:
+        template = firm_get(MessageTemplate, chosen)
+        form = {
+            "subject": template.subject,
+            "message": template.body,
+            "reminders": "on" if template.reminders_enabled else "",
+            "interval_days": template.interval_days,
+            "max_count": template.max_count,
+            "template": template.id,
+        }
     return render_account_tab(
         account,
         "communication",
@@ -97,8 +115,9 @@ def new_chat(account_id: int):
         reachable=reachable,
         unreachable=unreachable,
         errors=errors,
-        form=request.form if errors else None,
+        form=form,
         defaults=_defaults(),
+        templates=templates,
     ), (422 if errors else 200)
 
 
@@ -114,6 +133,7 @@ def _thread_context(thread: ChatThread, **extra):
         "messages": messages,
         "timeline": build_timeline(thread),
         "item": thread,
+        "tasks": service.tasks_by_message([m.id for m in messages]),
         "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id),
         **extra,
     }
@@ -155,7 +175,13 @@ def post(account_id: int, thread_id: int):
             if ("interval_days" in request.form)
             else None
         )
-        service.post_firm_message(current_user, chat, request.form.get("message", ""), settings)
+        service.post_firm_message(
+            current_user,
+            chat,
+            request.form.get("message", ""),
+            settings,
+            service.parse_tasks(request.form.get("tasks")),
+        )
     except SettingsError as invalid:
         db.session.rollback()
         return _answer(chat, 422, errors=invalid.errors, error=_("Check the reminder settings."))
@@ -189,3 +215,74 @@ def _answer(chat: ChatThread, status: int = 200, **extra):
         return render_partial("chats/_thread_panel.html", status, **_thread_context(chat, **extra))
     flash_outcome(**extra)
     return redirect(url_for("chats.thread", account_id=chat.account_id, thread_id=chat.id))
+
+
+# --- templates (R7) ----------------------------------------------------------------------
+
+
+@bp.route("/settings/chat-templates")
+def templates():
+    """The firm's chat templates."""
+    rows = db.session.scalars(
+        select(MessageTemplate)
+        .where(MessageTemplate.firm_id == current_firm_id())
+        .order_by(MessageTemplate.name)
+    ).all()
+    return render_template("chats/templates.html", templates=rows)
+
+
+@bp.route("/settings/chat-templates/new", methods=["GET", "POST"])
+@bp.route("/settings/chat-templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(template_id: int | None = None):
+    """Create or edit a template: subject, message, reminders; Save or Save & exit."""
+    template = firm_get(MessageTemplate, template_id) if template_id else None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            settings = ReminderSettings.parse(form, _defaults())
+        except SettingsError as invalid:
+            errors.update(invalid.errors)
+            settings = None
+        values = {key: (form.get(key) or "").strip() for key in ("name", "subject", "body")}
+        for key in ("name", "subject", "body"):
+            if not values[key]:
+                errors[key] = _("This field is required.")
+        duplicate = db.session.scalar(
+            select(MessageTemplate.id).where(
+                MessageTemplate.firm_id == current_firm_id(),
+                MessageTemplate.name == values["name"],
+                MessageTemplate.id != (template.id if template else 0),
+            )
+        )
+        if duplicate:
+            errors["name"] = _("A template with this name already exists.")
+        if not errors and settings is not None:
+            if template is None:
+                template = MessageTemplate(firm_id=current_firm_id())
+                db.session.add(template)
+            template.name, template.subject = values["name"][:120], values["subject"][:200]
+            template.body = values["body"][:20000]
+            template.reminders_enabled = settings.enabled
+            template.interval_days, template.max_count = settings.interval_days, settings.max_count
+            db.session.commit()
+            flash(_("Template saved."), "success")
+            if form.get("exit"):
+                return redirect(url_for("chats.templates"))
+            return redirect(url_for("chats.edit_template", template_id=template.id))
+    return render_template(
+        "chats/template_form.html",
+        template=template,
+        errors=errors,
+        form=request.form if errors else None,
+        defaults=_defaults(),
+    ), (422 if errors else 200)
+
+
+@bp.route("/settings/chat-templates/<int:template_id>/delete", methods=["POST"])
+def delete_template(template_id: int):
+    """Delete a template (chats made from it keep their text)."""
+    db.session.delete(firm_get(MessageTemplate, template_id))
+    db.session.commit()
+    flash(_("Template deleted."), "success")
+    return redirect(url_for("chats.templates"))

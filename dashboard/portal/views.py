@@ -14,7 +14,7 @@ from dashboard.approvals import service as approvals_service
 from dashboard.approvals.models import ApprovalRequest
 from dashboard.approvals.service import document_statuses
 from dashboard.chats import service as chat_service
-from dashboard.chats.models import ChatMessage, ChatThread
+from dashboard.chats.models import ChatMessage, ChatTask, ChatThread
 from dashboard.documents.models import Document
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
@@ -241,6 +241,7 @@ def _chat_context(thread: ChatThread, **extra):
         "thread": thread,
         "messages": messages,
         "viewer_is_client": True,
+        "tasks": chat_service.tasks_by_message([m.id for m in messages]),
         "poll_url": url_for("portal.chat_messages", thread_id=thread.id),
         "read_url": read_url,
         **extra,
@@ -294,6 +295,28 @@ def chat_reply(thread_id: int):
     thread = _portal_thread(thread_id)
     try:
         chat_service.post_client_message(portal_user(), thread, request.form.get("message", ""))
+    except chat_service.ChatError as refused:
+        db.session.rollback()
+        return render_partial(
+            "portal/_chat_panel.html", 422, **_chat_context(thread, error=str(refused))
+        )
+    db.session.commit()
+    if is_partial():
+        return render_partial("portal/_chat_panel.html", **_chat_context(thread))
+    return redirect(url_for("portal.chat", thread_id=thread.id))
+
+
+@bp.route("/chats/<int:thread_id>/tasks/<int:task_id>", methods=["POST"])
+def chat_task(thread_id: int, task_id: int):
+    """Tick or untick a client task (C9)."""
+    thread = _portal_thread(thread_id)
+    task = db.session.scalar(
+        select(ChatTask).where(ChatTask.id == task_id, ChatTask.thread_id == thread.id)
+    )
+    if task is None:
+        abort(404)
+    try:
+        chat_service.tick_task(portal_user(), thread, task, request.form.get("done") == "on")
     except chat_service.ChatError as refused:
         db.session.rollback()
         return render_partial(

@@ -217,3 +217,83 @@ def test_chats_are_closed_to_other_firms_and_accounts(client, make_client, ctx, 
         )
         == 0
     )
+
+
+def test_all_tasks_ticked_completes_the_chat(
+    client, make_client, ctx, world, mailbox, run_worker, frozen_clock
+):
+    """With client tasks on the latest message, ticking them all stops the reminders (R4, C9)."""
+    from dashboard.chats.models import ChatTask
+
+    frozen_clock(MONDAY_10)
+    thread = service.start_thread(
+        world.a.staff,
+        world.a.account,
+        "Year end",
+        "Two things:",
+        ReminderSettings(True, 1, 3),
+        service.parse_tasks("Send bank statements\n\nSign the letter"),
+    )
+    db.session.commit()
+    run_worker()
+    tasks = db.session.scalars(select(ChatTask).order_by(ChatTask.position)).all()
+    assert [t.label for t in tasks] == ["Send bank statements", "Sign the letter"]
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    page = portal.get(f"/portal/chats/{thread.id}").data.decode()
+    assert f'data-testid="task-{tasks[0].id}"' in page
+    first = portal.post(
+        f"/portal/chats/{thread.id}/tasks/{tasks[0].id}", data={"done": "on"}, headers=hx()
+    )
+    assert first.status_code == 200 and b"1/2" in first.data
+    db.session.expire_all()
+    assert db.session.get(ChatThread, thread.id).status == "pending"
+    portal.post(f"/portal/chats/{thread.id}/tasks/{tasks[1].id}", data={"done": "on"})
+    db.session.expire_all()
+    assert db.session.get(ChatThread, thread.id).status == "completed"
+    run_days(frozen_clock, run_worker, MONDAY_10, 5)
+    assert len(mailbox.to(world.a.contact.user.email)) == 1  # no reminder after all ticked
+    client.login(world.a.staff.email)
+    trail = client.get(f"/clients/{thread.account_id}/audit").data.decode()
+    assert "Ticked “Send bank statements” in Year end" in trail
+
+
+def test_template_fills_the_new_chat(client, ctx, world):
+    """R7: a template saved with reminder settings fills subject, message and reminders."""
+    client.login(world.a.staff.email)
+    bad = client.post(
+        "/settings/chat-templates/new",
+        data={
+            "name": "VAT",
+            "subject": "VAT return",
+            "body": "",
+            "reminders": "on",
+            "interval_days": "400",
+        },
+    )
+    assert bad.status_code == 422 and b"is-invalid" in bad.data
+    saved = client.post(
+        "/settings/chat-templates/new",
+        data={
+            "name": "VAT",
+            "subject": "VAT return",
+            "body": "Please send your invoices.",
+            "reminders": "on",
+            "interval_days": "5",
+            "max_count": "2",
+            "exit": "1",
+        },
+    )
+    assert saved.status_code == 302 and saved.headers["Location"] == "/settings/chat-templates"
+    from dashboard.chats.models import MessageTemplate
+
+    template = db.session.scalar(select(MessageTemplate))
+    page = client.get(f"/clients/{world.a.account.id}/chats/new?template={template.id}")
+    text = page.data.decode()
+    assert 'value="VAT return"' in text and "Please send your invoices." in text
+    assert 'id="chat-interval" value="5"' in text and 'id="chat-count" value="2"' in text
+    other = client.get(f"/settings/chat-templates/{template.id}")
+    assert other.status_code == 200
+    client.post("/logout")
+    client.login(world.b.staff.email)
+    assert client.get(f"/settings/chat-templates/{template.id}").status_code == 404

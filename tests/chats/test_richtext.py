@@ -120,8 +120,23 @@ def test_corpus_entry_uses_only_allowed_tags_and_attributes(payload):
     attributes it has?"""
     out = sanitize(payload)
     for closing, tag, attrs in re.findall(r"<(/?)([a-zA-Z0-9]+)([^>]*)>", out):
-        assert tag in {"p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "a",
-                       "blockquote", "code", "pre"}, out
+        assert tag in {
+            "p",
+            "br",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "s",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "blockquote",
+            "code",
+            "pre",
+        }, out
         names = set(re.findall(r'\s([^\s=]+)="', attrs))
         assert names <= ({"href", "target", "rel"} if tag == "a" and not closing else set()), out
 
@@ -244,9 +259,7 @@ def test_non_string_is_refused():
 def test_plain_text_is_escaped():
     """Is markup typed as plain text shown literally (escaped), not interpreted?"""
     out = plain_to_html('<b>hi</b> & "you" <script>alert(1)</script>')
-    assert out == (
-        "<p>&lt;b&gt;hi&lt;/b&gt; &amp; \"you\" &lt;script&gt;alert(1)&lt;/script&gt;</p>"
-    )
+    assert out == ('<p>&lt;b&gt;hi&lt;/b&gt; &amp; "you" &lt;script&gt;alert(1)&lt;/script&gt;</p>')
 
 
 def test_line_breaks_and_paragraphs():
@@ -274,7 +287,7 @@ def test_plain_text_corpus_yields_only_p_and_br(payload):
 
 
 @pytest.mark.parametrize(
-    "text", ["simple", "a\nb\n\nc", "Bravo 🎉 <3 & co", "x" * 1000, 'quote "me" \'here\'']
+    "text", ["simple", "a\nb\n\nc", "Bravo 🎉 <3 & co", "x" * 1000, "quote \"me\" 'here'"]
 )
 def test_plain_to_html_output_passes_sanitize(text):
     """Is plain_to_html() output already clean, so sanitize() leaves it unchanged?"""
@@ -552,8 +565,7 @@ def test_no_videos_in_plain_message():
 def test_found_videos_are_https_players_only():
     """Is every returned URL one of the four https player prefixes?"""
     html = plain_to_html(
-        "http://youtu.be/dQw4w9WgXcQ http://vimeo.com/76979871 "
-        f"http://www.loom.com/share/{LOOM_ID}"
+        f"http://youtu.be/dQw4w9WgXcQ http://vimeo.com/76979871 http://www.loom.com/share/{LOOM_ID}"
     )
     prefixes = (
         "https://www.youtube-nocookie.com/embed/",

@@ -25,7 +25,9 @@ from tests.chats.test_richtext import XSS_CORPUS
 
 pytestmark = pytest.mark.browser
 
-HTMX = Path(__file__).resolve().parents[2] / "dashboard" / "static" / "vendor" / "htmx-2.0.11.min.js"
+HTMX = (
+    Path(__file__).resolve().parents[2] / "dashboard" / "static" / "vendor" / "htmx-2.0.11.min.js"
+)
 ORIGIN = "http://relance.test"
 SHELL_URL = f"{ORIGIN}/chat"
 WAIT_MS = 400
@@ -49,7 +51,7 @@ EXERCISE_JS = """
 }
 """
 
-INSPECT_JS = """
+INSPECT_JS = r"""
 (selector) => {
   const found = [];
   for (const root of document.querySelectorAll('#messages, #swapped')) {
@@ -57,7 +59,7 @@ INSPECT_JS = """
     for (const el of root.querySelectorAll('*')) {
       for (const attr of el.attributes) {
         const name = attr.name.toLowerCase();
-        const value = attr.value.toLowerCase().replace(/\\s/g, '');
+        const value = attr.value.toLowerCase().replace(/\s/g, '');
         if (name.startsWith('on') || name.startsWith('hx-') || name.startsWith('data-')
             || ['style', 'class', 'id', 'src', 'srcdoc', 'action', 'formaction'].includes(name)
             || value.startsWith('javascript:') || value.startsWith('data:')
@@ -133,9 +135,7 @@ def _render(page: Page, messages_html: str, *, disabled: bool = True) -> None:
     )
     page.add_script_tag(path=str(HTMX))
     page.wait_for_function("() => window.htmx && htmx.version === '2.0.11'")
-    page.evaluate(
-        "(html) => htmx.swap('#swapped', html, {swapStyle: 'innerHTML'})", messages_html
-    )
+    page.evaluate("(html) => htmx.swap('#swapped', html, {swapStyle: 'innerHTML'})", messages_html)
     page.evaluate(EXERCISE_JS)
     page.wait_for_timeout(WAIT_MS)
 
