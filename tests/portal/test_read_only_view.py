@@ -53,11 +53,10 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
     _open_view(client, world)
     rules = _portal_mutating_rules(app)
     assert rules, "the portal has mutating routes to check"
-    from tests.factories import make_approval
-
     from dashboard.chats.service import start_thread
     from dashboard.extensions import db
     from dashboard.reminders.service import ReminderSettings
+    from tests.factories import make_approval
 
     request = make_approval(world.a.staff, world.a.documents["view"])
     thread = start_thread(world.a.staff, world.a.account, "Hello", "Question",
