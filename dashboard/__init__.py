@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.accounts.views import bp as accounts_bp
     from dashboard.approvals.views import bp as approvals_bp
     from dashboard.auth.views import bp as auth_bp
+    from dashboard.chats.bulk_views import bp as bulk_bp
     from dashboard.chats.views import bp as chats_bp
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(chats_bp)
+    app.register_blueprint(bulk_bp)
     if app.config["ENV_NAME"] in {"development", "test"}:
         app.register_blueprint(dev_bp)
 

@@ -4,6 +4,7 @@ from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.approvals.models import ApprovalRequest
 from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm, User
+from dashboard.chats.bulk import BulkSend  # noqa: F401  (bulk messaging, C2)
 from dashboard.documents.models import Document
 from dashboard.items.models import ActionItem
 from dashboard.notify.models import InboxEntry, NotificationPreference, OutboxEmail, SweepStatus

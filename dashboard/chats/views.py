@@ -286,3 +286,17 @@ def delete_template(template_id: int):
     db.session.commit()
     flash(_("Template deleted."), "success")
     return redirect(url_for("chats.templates"))
+
+
+@bp.route("/chats/new")
+def choose_account():
+    """+ New → Chat: pick the client, then write the conversation."""
+    account_id = request.args.get("account", type=int)
+    if account_id is not None:
+        account = firm_get(Account, account_id)
+        return redirect(url_for("chats.new_chat", account_id=account.id))
+    accounts = db.session.execute(
+        select(Account.id, Account.name).where(Account.firm_id == current_firm_id())
+        .order_by(Account.name).limit(2000)
+    ).all()
+    return render_template("chats/choose_account.html", accounts=accounts)

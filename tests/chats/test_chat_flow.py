@@ -297,3 +297,13 @@ def test_template_fills_the_new_chat(client, ctx, world):
     client.post("/logout")
     client.login(world.b.staff.email)
     assert client.get(f"/settings/chat-templates/{template.id}").status_code == 404
+
+
+def test_new_chat_from_the_new_menu(client, ctx, world):
+    """+ New → Chat asks for the client, then opens that client's new-chat form."""
+    client.login(world.a.staff.email)
+    page = client.get("/chats/new").data.decode()
+    assert "Alpha Client" in page and "Beta Client" not in page
+    chosen = client.get(f"/chats/new?account={world.a.account.id}")
+    assert chosen.headers["Location"] == f"/clients/{world.a.account.id}/chats/new"
+    assert client.get(f"/chats/new?account={world.b.account.id}").status_code == 404
