@@ -174,9 +174,7 @@ def create_bulk_send(
     if not account_ids:
         errors["account"] = str(_l("Select at least one client."))
     elif len(account_ids) > MAX_ACCOUNTS:
-        errors["account"] = str(
-            _l("Select at most %(count)d clients at once.", count=MAX_ACCOUNTS)
-        )
+        errors["account"] = str(_l("Select at most %(count)d clients at once.", count=MAX_ACCOUNTS))
     subject = (subject or "").strip()[:200]
     if not subject:
         errors["subject"] = str(_l("Write a subject."))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from dashboard.accounts.models import Account
 from dashboard.audit.service import record_event
-from dashboard.auth.models import Firm, User
+from dashboard.auth.models import STAFF_ROLES, Firm, User
 from dashboard.chats.models import ChatMessage, ChatRead, ChatTask, ChatThread
 from dashboard.chats.richtext import plain_to_html, sanitize
 from dashboard.clock import now
@@ -106,6 +106,7 @@ def start_thread(
     message = _add_message(thread, actor, body, from_client=False)
     _add_tasks(thread, message, tasks or [])
     send_item(actor, thread, settings)
+    _notify_mentions(actor, thread, message, text)
     return thread
 
 
@@ -122,6 +123,7 @@ def post_firm_message(
     message = _add_message(thread, actor, _body(text), from_client=False)
     _add_tasks(thread, message, tasks or [])
     send_item(actor, thread, settings or current_settings(thread))
+    _notify_mentions(actor, thread, message, text)
     return message
 
 
@@ -199,6 +201,7 @@ def post_client_message(client: User, thread: ChatThread, text: str) -> ChatMess
         title=thread.subject,
     )
     _tell_firm(thread, client, "chat_replied", f"message-{message.id}")
+    _notify_mentions(client, thread, message, text)
     return message
 
 
@@ -234,6 +237,36 @@ def _tell_firm(thread: ChatThread, client: User, topic: str, event_key: str, **e
             to=staff,
             item=thread,
             context={**details, "path": f"/clients/{thread.account_id}/chats/{thread.id}"},
+        )
+
+
+def mentioned_staff(author: User, thread: ChatThread, text: str) -> list[User]:
+    """Team members written as @Full Name (C6). Staff may mention anyone in the firm; a client
+    only the staff already on the thread (who wrote in it or sent it)."""
+    if "@" not in text:
+        return []
+    candidates = db.session.scalars(
+        select(User).where(User.firm_id == thread.firm_id, User.role.in_(STAFF_ROLES))
+    ).all()
+    if not author.is_staff:
+        on_thread = set(db.session.scalars(
+            select(ChatMessage.author_id).where(ChatMessage.thread_id == thread.id)))
+        on_thread.add(thread.sent_by_id or 0)
+        candidates = [user for user in candidates if user.id in on_thread]
+    lowered = text.lower()
+    return [user for user in candidates
+            if f"@{user.name.lower()}" in lowered and user.id != author.id]
+
+
+def _notify_mentions(author: User, thread: ChatThread, message: ChatMessage, text: str) -> None:
+    for staff in mentioned_staff(author, thread, text):
+        add_entry(staff.id, thread.firm_id, "chat_mention", account_id=thread.account_id,
+                  item_id=thread.id, author=author.name, subject=thread.subject)
+        queue_email(
+            firm_id=thread.firm_id, key=f"chat_mention:{message.id}:{staff.id}",
+            purpose="chat_mention", to=staff, item=thread,
+            context={"author": author.name, "subject": thread.subject,
+                     "path": f"/clients/{thread.account_id}/chats/{thread.id}"},
         )
 
 

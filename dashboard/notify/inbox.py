@@ -23,6 +23,7 @@ INBOX_LABELS = {
         "The last reminder about %(title)s went to %(account)s; the client has not acted yet."
     ),
     "chat_replied": _l("%(client)s replied in “%(subject)s”"),
+    "chat_mention": _l("%(author)s mentioned you in “%(subject)s”"),
     "chat_task": _l("%(client)s ticked “%(task)s” in “%(subject)s”"),
     "delivery_failed": _l(
         "An email about %(title)s to %(email)s could not be delivered: %(error)s"

@@ -307,3 +307,28 @@ def test_new_chat_from_the_new_menu(client, ctx, world):
     chosen = client.get(f"/chats/new?account={world.a.account.id}")
     assert chosen.headers["Location"] == f"/clients/{world.a.account.id}/chats/new"
     assert client.get(f"/chats/new?account={world.b.account.id}").status_code == 404
+
+
+def test_mentions_notify_team_members(ctx, world, mailbox, run_worker):
+    """@Full Name notifies that colleague; a client cannot reach staff who are not on the thread."""
+    from tests.factories import make_user
+
+    colleague = make_user(world.a.firm, "employee", name="Nora Numbers")
+    outsider = make_user(world.a.firm, "employee", name="Oscar Outside")
+    db.session.commit()
+    thread = service.start_thread(world.a.staff, world.a.account, "Audit", "@Nora Numbers can "
+                                  "you check this?", ReminderSettings(False, 3, 1))
+    db.session.commit()
+    service.post_client_message(world.a.contact.user, thread, "@Oscar Outside and "
+                                "@Nora Numbers, thanks")
+    db.session.commit()
+    service.post_client_message(world.a.contact.user, thread, f"@{world.a.staff.name} ok?")
+    db.session.commit()
+    run_worker()
+    mentions = db.session.scalars(select(InboxEntry.user_id).where(
+        InboxEntry.topic == "chat_mention")).all()
+    # The client reaches the sender (on the thread), not Nora or Oscar (not on it).
+    assert sorted(mentions) == sorted([colleague.id, world.a.staff.id])
+    assert outsider.id not in mentions
+    assert any("mentioned you" in m["Subject"] for m in mailbox.to(colleague.email))
+    assert not any("mentioned you" in m["Subject"] for m in mailbox.to(outsider.email))
