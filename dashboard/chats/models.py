@@ -95,3 +95,16 @@ class MessageTemplate(db.Model):
     interval_days: Mapped[int] = mapped_column(default=3)
     max_count: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ChatAttachment(db.Model):
+    """C7: a document shared in a message; it stays a document of the account's folders."""
+
+    __tablename__ = "chat_attachment"
+    __table_args__ = (
+        UniqueConstraint("message_id", "document_id", name="uq_chat_attachment_message_document"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_message.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))

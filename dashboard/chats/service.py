@@ -12,12 +12,14 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from dashboard.accounts.models import Account
+from dashboard.accounts.models import Account, Folder
 from dashboard.audit.service import record_event
 from dashboard.auth.models import STAFF_ROLES, Firm, User
-from dashboard.chats.models import ChatMessage, ChatRead, ChatTask, ChatThread
+from dashboard.chats.models import ChatAttachment, ChatMessage, ChatRead, ChatTask, ChatThread
 from dashboard.chats.richtext import plain_to_html, sanitize
 from dashboard.clock import now
+from dashboard.documents.models import Document
+from dashboard.documents.service import upload_documents
 from dashboard.extensions import db
 from dashboard.notify.inbox import add_entry, staff_wanting
 from dashboard.notify.outbox import queue_email
@@ -80,6 +82,75 @@ def parse_tasks(text: str | None) -> list[str]:
     return tasks
 
 
+def shareable_documents(account_id: int) -> list[Document]:
+    """Documents of the account in folders the client can view (never Private): C7."""
+    return list(
+        db.session.scalars(
+            select(Document)
+            .join(Folder, Folder.id == Document.folder_id)
+            .where(Document.account_id == account_id, Folder.access != "private")
+            .order_by(Folder.name, Document.name)
+        )
+    )
+
+
+def chat_upload_folder(account_id: int) -> Folder:
+    """Where files uploaded in a chat land: a top-level folder the client can view."""
+    folder = db.session.scalar(
+        select(Folder)
+        .where(Folder.account_id == account_id, Folder.access == "view")
+        .order_by(Folder.id)
+        .limit(1)
+    )
+    if folder is None:
+        raise ChatError(
+            str(
+                _l(
+                    "Files added in a chat go to a folder the client can view; "
+                    "this account has none. Add one in the Docs tab."
+                )
+            )
+        )
+    return folder
+
+
+def attach(
+    author: User, thread: ChatThread, message: ChatMessage, document_ids: list[int], files: list
+) -> list[Document]:
+    """Attach shared documents (checked against the account's visible folders) and new files
+    (checked like every upload, kept in the chat folder). Raises ChatError or UploadRefused."""
+    allowed = {d.id: d for d in shareable_documents(thread.account_id)}
+    chosen = []
+    for document_id in document_ids:
+        if document_id not in allowed:
+            raise ChatError(str(_l("That document cannot be shared in a chat.")))
+        chosen.append(allowed[document_id])
+    files = [f for f in files if f and f.filename]
+    if files:
+        result = upload_documents(author, chat_upload_folder(thread.account_id), files)
+        db.session.info.setdefault("chat_storage_keys", []).extend(result.storage_keys)
+        chosen.extend(result.documents)
+    for document in chosen:
+        db.session.add(ChatAttachment(message_id=message.id, document_id=document.id))
+    db.session.flush()
+    return chosen
+
+
+def attachments_by_message(message_ids: list[int]) -> dict[int, list[Document]]:
+    if not message_ids:
+        return {}
+    grouped: dict[int, list[Document]] = {}
+    rows = db.session.execute(
+        select(ChatAttachment.message_id, Document)
+        .join(Document, Document.id == ChatAttachment.document_id)
+        .where(ChatAttachment.message_id.in_(message_ids))
+        .order_by(ChatAttachment.id)
+    ).all()
+    for message_id, document in rows:
+        grouped.setdefault(message_id, []).append(document)
+    return grouped
+
+
 def _add_tasks(thread: ChatThread, message: ChatMessage, tasks: list[str]) -> None:
     for position, label in enumerate(tasks):
         db.session.add(
@@ -94,6 +165,8 @@ def start_thread(
     text: str,
     settings: ReminderSettings,
     tasks: list[str] | None = None,
+    document_ids: list[int] | None = None,
+    files: list | None = None,
 ) -> ChatThread:
     """Create conversation (C1): the first message is sent like any action item."""
     subject = (subject or "").strip()[:200]
@@ -105,6 +178,7 @@ def start_thread(
     db.session.flush()
     message = _add_message(thread, actor, body, from_client=False)
     _add_tasks(thread, message, tasks or [])
+    attach(actor, thread, message, document_ids or [], files or [])
     send_item(actor, thread, settings)
     _notify_mentions(actor, thread, message, text)
     return thread
@@ -116,12 +190,15 @@ def post_firm_message(
     text: str,
     settings: ReminderSettings | None = None,
     tasks: list[str] | None = None,
+    document_ids: list[int] | None = None,
+    files: list | None = None,
 ) -> ChatMessage:
     """A firm message: the thread is sent again, reminders now concern this message (R5)."""
     if thread.archived_at is not None:
         raise ChatError(str(_l("Reopen the conversation to write in it.")))
     message = _add_message(thread, actor, _body(text), from_client=False)
     _add_tasks(thread, message, tasks or [])
+    attach(actor, thread, message, document_ids or [], files or [])
     send_item(actor, thread, settings or current_settings(thread))
     _notify_mentions(actor, thread, message, text)
     return message
@@ -184,11 +261,14 @@ def tasks_by_message(message_ids: list[int]) -> dict[int, list[ChatTask]]:
     return grouped
 
 
-def post_client_message(client: User, thread: ChatThread, text: str) -> ChatMessage:
+def post_client_message(
+    client: User, thread: ChatThread, text: str, files: list | None = None
+) -> ChatMessage:
     """The client replies: reminders stop, and the firm is told (C4)."""
     if thread.archived_at is not None:
         raise ChatError(str(_l("This conversation is archived.")))
     message = _add_message(thread, client, _body(text), from_client=True)
+    attach(client, thread, message, [], files or [])
     thread.bumped_at = message.created_at
     complete_item(thread, "replied", client)
     record_event(
@@ -249,24 +329,41 @@ def mentioned_staff(author: User, thread: ChatThread, text: str) -> list[User]:
         select(User).where(User.firm_id == thread.firm_id, User.role.in_(STAFF_ROLES))
     ).all()
     if not author.is_staff:
-        on_thread = set(db.session.scalars(
-            select(ChatMessage.author_id).where(ChatMessage.thread_id == thread.id)))
+        on_thread = set(
+            db.session.scalars(
+                select(ChatMessage.author_id).where(ChatMessage.thread_id == thread.id)
+            )
+        )
         on_thread.add(thread.sent_by_id or 0)
         candidates = [user for user in candidates if user.id in on_thread]
     lowered = text.lower()
-    return [user for user in candidates
-            if f"@{user.name.lower()}" in lowered and user.id != author.id]
+    return [
+        user for user in candidates if f"@{user.name.lower()}" in lowered and user.id != author.id
+    ]
 
 
 def _notify_mentions(author: User, thread: ChatThread, message: ChatMessage, text: str) -> None:
     for staff in mentioned_staff(author, thread, text):
-        add_entry(staff.id, thread.firm_id, "chat_mention", account_id=thread.account_id,
-                  item_id=thread.id, author=author.name, subject=thread.subject)
+        add_entry(
+            staff.id,
+            thread.firm_id,
+            "chat_mention",
+            account_id=thread.account_id,
+            item_id=thread.id,
+            author=author.name,
+            subject=thread.subject,
+        )
         queue_email(
-            firm_id=thread.firm_id, key=f"chat_mention:{message.id}:{staff.id}",
-            purpose="chat_mention", to=staff, item=thread,
-            context={"author": author.name, "subject": thread.subject,
-                     "path": f"/clients/{thread.account_id}/chats/{thread.id}"},
+            firm_id=thread.firm_id,
+            key=f"chat_mention:{message.id}:{staff.id}",
+            purpose="chat_mention",
+            to=staff,
+            item=thread,
+            context={
+                "author": author.name,
+                "subject": thread.subject,
+                "path": f"/clients/{thread.account_id}/chats/{thread.id}",
+            },
         )
 
 

@@ -13,6 +13,7 @@ from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
 from dashboard.chats import service
 from dashboard.chats.models import ChatMessage, ChatThread, MessageTemplate
+from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_partial
 from dashboard.pagination import paginate
@@ -82,10 +83,12 @@ def new_chat(account_id: int):
                 request.form.get("message", ""),
                 settings,
                 service.parse_tasks(request.form.get("tasks")),
+                request.form.getlist("documents", type=int),
+                request.files.getlist("files"),
             )
         except SettingsError as invalid:
             errors.update(invalid.errors)
-        except service.ChatError as refused:
+        except (service.ChatError, UploadRefused) as refused:
             errors["message"] = str(refused)
         else:
             db.session.commit()
@@ -172,7 +175,7 @@ def post(account_id: int, thread_id: int):
     try:
         settings = (
             ReminderSettings.parse(request.form, _defaults())
-            if ("interval_days" in request.form)
+            if "interval_days" in request.form
             else None
         )
         service.post_firm_message(
@@ -181,11 +184,13 @@ def post(account_id: int, thread_id: int):
             request.form.get("message", ""),
             settings,
             service.parse_tasks(request.form.get("tasks")),
+            request.form.getlist("documents", type=int),
+            request.files.getlist("files"),
         )
     except SettingsError as invalid:
         db.session.rollback()
         return _answer(chat, 422, errors=invalid.errors, error=_("Check the reminder settings."))
-    except service.ChatError as refused:
+    except (service.ChatError, UploadRefused) as refused:
         db.session.rollback()
         return _answer(chat, 422, error=str(refused))
     db.session.commit()
@@ -296,7 +301,9 @@ def choose_account():
         account = firm_get(Account, account_id)
         return redirect(url_for("chats.new_chat", account_id=account.id))
     accounts = db.session.execute(
-        select(Account.id, Account.name).where(Account.firm_id == current_firm_id())
-        .order_by(Account.name).limit(2000)
+        select(Account.id, Account.name)
+        .where(Account.firm_id == current_firm_id())
+        .order_by(Account.name)
+        .limit(2000)
     ).all()
     return render_template("chats/choose_account.html", accounts=accounts)

@@ -16,6 +16,7 @@ from dashboard.approvals.service import document_statuses
 from dashboard.chats import service as chat_service
 from dashboard.chats.models import ChatMessage, ChatTask, ChatThread
 from dashboard.documents.models import Document
+from dashboard.documents.uploads import UploadRefused
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
@@ -242,6 +243,7 @@ def _chat_context(thread: ChatThread, **extra):
         "messages": messages,
         "viewer_is_client": True,
         "tasks": chat_service.tasks_by_message([m.id for m in messages]),
+        "attachments": chat_service.attachments_by_message([m.id for m in messages]),
         "poll_url": url_for("portal.chat_messages", thread_id=thread.id),
         "read_url": read_url,
         **extra,
@@ -294,8 +296,10 @@ def chat_reply(thread_id: int):
     """The client replies; reminders about the firm's message stop."""
     thread = _portal_thread(thread_id)
     try:
-        chat_service.post_client_message(portal_user(), thread, request.form.get("message", ""))
-    except chat_service.ChatError as refused:
+        chat_service.post_client_message(
+            portal_user(), thread, request.form.get("message", ""), request.files.getlist("files")
+        )
+    except (chat_service.ChatError, UploadRefused) as refused:
         db.session.rollback()
         return render_partial(
             "portal/_chat_panel.html", 422, **_chat_context(thread, error=str(refused))

@@ -316,19 +316,79 @@ def test_mentions_notify_team_members(ctx, world, mailbox, run_worker):
     colleague = make_user(world.a.firm, "employee", name="Nora Numbers")
     outsider = make_user(world.a.firm, "employee", name="Oscar Outside")
     db.session.commit()
-    thread = service.start_thread(world.a.staff, world.a.account, "Audit", "@Nora Numbers can "
-                                  "you check this?", ReminderSettings(False, 3, 1))
+    thread = service.start_thread(
+        world.a.staff,
+        world.a.account,
+        "Audit",
+        "@Nora Numbers can you check this?",
+        ReminderSettings(False, 3, 1),
+    )
     db.session.commit()
-    service.post_client_message(world.a.contact.user, thread, "@Oscar Outside and "
-                                "@Nora Numbers, thanks")
+    service.post_client_message(
+        world.a.contact.user, thread, "@Oscar Outside and @Nora Numbers, thanks"
+    )
     db.session.commit()
     service.post_client_message(world.a.contact.user, thread, f"@{world.a.staff.name} ok?")
     db.session.commit()
     run_worker()
-    mentions = db.session.scalars(select(InboxEntry.user_id).where(
-        InboxEntry.topic == "chat_mention")).all()
+    mentions = db.session.scalars(
+        select(InboxEntry.user_id).where(InboxEntry.topic == "chat_mention")
+    ).all()
     # The client reaches the sender (on the thread), not Nora or Oscar (not on it).
     assert sorted(mentions) == sorted([colleague.id, world.a.staff.id])
     assert outsider.id not in mentions
     assert any("mentioned you" in m["Subject"] for m in mailbox.to(colleague.email))
     assert not any("mentioned you" in m["Subject"] for m in mailbox.to(outsider.email))
+
+
+def test_attachments_from_folders_and_from_the_computer(client, make_client, ctx, world):
+    """C7: shared documents and new files are attached; Private files never; uploads land in a
+    Client can view folder; a client downloads them, another account's client cannot."""
+    import io
+
+    from dashboard.chats.models import ChatAttachment
+    from dashboard.documents.models import Document
+
+    client.login(world.a.staff.email)
+    account = world.a.account.id
+    private = world.a.documents["private"].id
+    refused = client.post(
+        f"/clients/{account}/chats/new",
+        data={"subject": "Files", "message": "See attached", "documents": [str(private)]},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and b"cannot be shared in a chat" in refused.data
+    shared = world.a.documents["view"].id
+    created = client.post(
+        f"/clients/{account}/chats/new",
+        data={
+            "subject": "Files",
+            "message": "See attached",
+            "documents": [str(shared)],
+            "files": [(io.BytesIO(b"%PDF new"), "letter.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert created.status_code == 302
+    thread = db.session.scalar(select(ChatThread).where(ChatThread.subject == "Files"))
+    names = db.session.scalars(
+        select(Document.name).join(ChatAttachment, ChatAttachment.document_id == Document.id)
+    ).all()
+    assert sorted(names) == ["letter.pdf", "view.pdf"]
+    letter = db.session.scalar(select(Document).where(Document.name == "letter.pdf"))
+    assert letter.folder_id == world.a.folders["view"].id
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    page = portal.get(f"/portal/chats/{thread.id}").data.decode()
+    assert f'data-testid="attachment-{letter.id}"' in page
+    assert portal.get(f"/portal/documents/{letter.id}/download").data == b"%PDF new"
+    evil = portal.post(
+        f"/portal/chats/{thread.id}/messages",
+        data={"message": "mine", "files": [(io.BytesIO(b"MZ"), "run.exe")]},
+        content_type="multipart/form-data",
+        headers=hx(),
+    )
+    assert evil.status_code == 422 and b"not accepted" in evil.data
+    other = make_client()
+    other.login(world.other_contact.user.email)
+    assert other.get(f"/portal/documents/{letter.id}/download").status_code == 404
