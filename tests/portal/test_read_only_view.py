@@ -6,6 +6,7 @@ import io
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from dashboard.portal.views import bp as portal_bp
 from tests.conftest import hx, uploads_in
@@ -62,7 +63,14 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
     thread = start_thread(world.a.staff, world.a.account, "Hello", "Question",
                           ReminderSettings(True, 3, 1))
     db.session.commit()
+    from dashboard.chats.models import ChatTask
+    from dashboard.chats.service import post_firm_message
+
+    post_firm_message(world.a.staff, thread, "Please tick", tasks=["Tick me"])
+    db.session.commit()
+    task = db.session.scalar(select(ChatTask))
     ids = {
+        "task_id": task.id,
         "thread_id": thread.id,
         "folder_id": world.a.folders["edit"].id,
         "document_id": world.a.documents["edit"].id,
