@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.chats.views import bp as chats_bp
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
+    from dashboard.health import bp as health_bp
     from dashboard.notify.views import bp as notify_bp
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(chats_bp)
     app.register_blueprint(bulk_bp)
+    app.register_blueprint(health_bp)
     if app.config["ENV_NAME"] in {"development", "test"}:
         app.register_blueprint(dev_bp)
 
@@ -131,6 +133,7 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale() or "en"),
             "read_only_view": g.get("read_only", False),
             "inbox_unread": _inbox_unread,
+            "chat_unread": _chat_unread,
         }
 
 
@@ -141,6 +144,16 @@ def _inbox_unread() -> int:
     if current_user.is_authenticated and current_user.is_staff:
         return unread_count(current_user.id)
     return 0
+
+
+def _chat_unread(account_ids: list[int] | None = None):
+    """Unread client messages for the staff member: the firm total (sidebar), or per account
+    for a list of accounts (Clients list, account tabs), each in one query."""
+    from dashboard.chats.service import unread_for_staff
+
+    if not (current_user.is_authenticated and current_user.is_staff):
+        return {} if account_ids is not None else 0
+    return unread_for_staff(current_user.id, current_user.firm_id, account_ids)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "approval.rejected": _l("Disapproved %(title)s"),
     "approval.cancelled": _l("Cancelled the approval request for %(title)s"),
     "chat.replied": _l("Replied in %(title)s"),
+    "chat.started": _l("Started the conversation %(title)s"),
     "chat.archived": _l("Archived %(title)s"),
     "chat.reopened": _l("Reopened %(title)s"),
     "chat.task_ticked": _l("Ticked “%(task)s” in %(title)s"),

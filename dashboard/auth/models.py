@@ -47,6 +47,8 @@ class Firm(db.Model):
     window_end_hour: Mapped[int] = mapped_column(default=17)
     #: ISO weekdays on which reminders go out, e.g. "12345" for Monday to Friday.
     window_weekdays: Mapped[str] = mapped_column(String(7), default="12345")
+    #: May clients start conversations themselves (C3)?
+    clients_can_start_chats: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 

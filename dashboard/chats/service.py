@@ -261,6 +261,48 @@ def tasks_by_message(message_ids: list[int]) -> dict[int, list[ChatTask]]:
     return grouped
 
 
+def start_client_thread(
+    client: User, account: Account, subject: str, text: str, files: list | None = None
+) -> ChatThread:
+    """A client starts a conversation (C3): nothing is pending for the client, so no
+    reminders; the firm is told, and its answer sends the thread like any other."""
+    firm = db.session.get(Firm, account.firm_id)
+    assert firm is not None
+    if not firm.clients_can_start_chats:
+        raise ChatError(str(_l("Your accountant does not accept new conversations here.")))
+    subject = (subject or "").strip()[:200]
+    if not subject:
+        raise ChatError(str(_l("Write a subject.")))
+    body = _body(text)
+    moment = now()
+    thread = ChatThread(
+        firm_id=account.firm_id,
+        account_id=account.id,
+        subject=subject,
+        title=subject,
+        status="completed",
+        outcome="awaiting_firm",
+        sent_at=moment,
+        bumped_at=moment,
+        completed_at=moment,
+    )
+    db.session.add(thread)
+    db.session.flush()
+    message = _add_message(thread, client, body, from_client=True)
+    attach(client, thread, message, [], files or [])
+    record_event(
+        firm_id=thread.firm_id,
+        account_id=thread.account_id,
+        actor=client,
+        subject_type="chat",
+        subject_id=thread.id,
+        action="chat.started",
+        title=subject,
+    )
+    _tell_firm(thread, client, "chat_created", f"message-{message.id}")
+    return thread
+
+
 def post_client_message(
     client: User, thread: ChatThread, text: str, files: list | None = None
 ) -> ChatMessage:
@@ -295,7 +337,7 @@ def _tell_firm(thread: ChatThread, client: User, topic: str, event_key: str, **e
             select(InboxEntry).where(
                 InboxEntry.user_id == staff.id,
                 InboxEntry.item_id == thread.id,
-                InboxEntry.topic.in_(("chat_replied", "chat_task")),
+                InboxEntry.topic.in_(("chat_replied", "chat_task", "chat_created")),
             )
         )
         if entry is None:
@@ -453,3 +495,29 @@ def unread_counts(user_id: int, thread_ids: list[int], from_client: bool) -> dic
         .group_by(ChatMessage.thread_id)
     ).all()
     return dict(rows)
+
+
+def unread_for_staff(user_id: int, firm_id: int, account_ids: list[int] | None = None):
+    """Unread client messages for a staff member: the firm total, or per account (one query)."""
+    last_read = (
+        select(ChatRead.last_read_message_id)
+        .where(ChatRead.thread_id == ChatMessage.thread_id, ChatRead.user_id == user_id)
+        .correlate(ChatMessage)
+        .scalar_subquery()
+    )
+    unread = (
+        select(ChatThread.account_id, func.count(ChatMessage.id))
+        .join(ChatThread, ChatThread.id == ChatMessage.thread_id)
+        .where(
+            ChatMessage.firm_id == firm_id,
+            ChatMessage.from_client.is_(True),
+            ChatMessage.id > func.coalesce(last_read, 0),
+        )
+        .group_by(ChatThread.account_id)
+    )
+    if account_ids is not None:
+        if not account_ids:
+            return {}
+        unread = unread.where(ChatThread.account_id.in_(account_ids))
+        return dict(db.session.execute(unread).all())
+    return sum(count for _, count in db.session.execute(unread).all())

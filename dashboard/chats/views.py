@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -307,3 +307,19 @@ def choose_account():
         .limit(2000)
     ).all()
     return render_template("chats/choose_account.html", accounts=accounts)
+
+
+@bp.route("/settings/chats", methods=["GET", "POST"])
+def firm_chat_settings():
+    """Whether clients may start conversations (owners and admins decide)."""
+    firm = db.session.get(Firm, current_firm_id())
+    assert firm is not None
+    can_edit = current_user.role in ("owner", "admin")
+    if request.method == "POST":
+        if not can_edit:
+            abort(403)
+        firm.clients_can_start_chats = request.form.get("clients_can_start") == "on"
+        db.session.commit()
+        flash(_("Chat settings saved."), "success")
+        return redirect(url_for("chats.firm_chat_settings"))
+    return render_template("chats/settings.html", firm=firm, can_edit=can_edit)

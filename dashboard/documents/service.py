@@ -114,3 +114,24 @@ def delete_document(actor: User, document: Document) -> str:
     db.session.delete(document)
     db.session.flush()
     return key
+
+
+def tell_firm_about_upload(client: User, folder: Folder, documents: list[Document]) -> None:
+    """C4: staff who want it get an Inbox+ entry and an email when a client uploads."""
+    from dashboard.notify.inbox import add_entry, staff_wanting
+    from dashboard.notify.outbox import queue_email
+
+    if not documents:
+        return
+    details = {"client": client.name, "count": len(documents), "folder": folder.name}
+    for staff in staff_wanting(folder.firm_id, "documents"):
+        add_entry(
+            staff.id, folder.firm_id, "client_uploaded", account_id=folder.account_id, **details
+        )
+        queue_email(
+            firm_id=folder.firm_id,
+            key=f"client_uploaded:{documents[0].id}:{staff.id}",
+            purpose="client_uploaded",
+            to=staff,
+            context={**details, "path": f"/clients/{folder.account_id}/docs"},
+        )

@@ -125,6 +125,7 @@ def upload_into(
     folder: Folder,
     answer: Callable[..., Response],
     request_approval: bool = False,
+    after_upload: Callable[[list[Document]], None] | None = None,
 ) -> Response:
     """Shared by staff and portal uploads: keep everything or nothing, then answer.
 
@@ -147,6 +148,8 @@ def upload_into(
     except UploadRefused as refused:
         db.session.rollback()
         return answer(account, 422, error=str(refused))
+    if after_upload is not None:
+        after_upload(result.documents)
     try:
         db.session.commit()
     except Exception:

@@ -13,7 +13,11 @@ from dashboard.extensions import db
 from dashboard.notify.models import InboxEntry, NotificationPreference
 
 #: Topics a staff member can switch on or off; all are on until switched off.
-TOPICS = {"approvals": _l("Approvals"), "chats": _l("Chats")}
+TOPICS = {
+    "approvals": _l("Approvals"),
+    "chats": _l("Chats"),
+    "documents": _l("Documents uploaded by clients"),
+}
 
 #: How each Inbox+ entry reads; the details fill the placeholders.
 INBOX_LABELS = {
@@ -23,6 +27,8 @@ INBOX_LABELS = {
         "The last reminder about %(title)s went to %(account)s; the client has not acted yet."
     ),
     "chat_replied": _l("%(client)s replied in “%(subject)s”"),
+    "chat_created": _l("%(client)s started “%(subject)s”"),
+    "client_uploaded": _l("%(client)s uploaded %(count)s document(s) to %(folder)s"),
     "chat_mention": _l("%(author)s mentioned you in “%(subject)s”"),
     "chat_task": _l("%(client)s ticked “%(task)s” in “%(subject)s”"),
     "delivery_failed": _l(

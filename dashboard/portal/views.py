@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,6 +26,7 @@ from dashboard.approvals.service import document_statuses
 from dashboard.chats import service as chat_service
 from dashboard.chats.models import ChatMessage, ChatTask, ChatThread
 from dashboard.documents.models import Document
+from dashboard.documents.service import tell_firm_about_upload
 from dashboard.documents.uploads import UploadRefused
 from dashboard.documents.views import send_document, upload_into
 from dashboard.extensions import db
@@ -142,7 +153,13 @@ def upload(folder_id: int):
     folder = portal_get_folder(folder_id)
     if not folder.client_can_edit:
         abort(403)
-    return upload_into(portal_user(), folder, _answer)
+    client = portal_user()
+    return upload_into(
+        client,
+        folder,
+        _answer,
+        after_upload=lambda documents: tell_firm_about_upload(client, folder, documents),
+    )
 
 
 @bp.route("/documents/<int:document_id>/download")
@@ -330,3 +347,37 @@ def chat_task(thread_id: int, task_id: int):
     if is_partial():
         return render_partial("portal/_chat_panel.html", **_chat_context(thread))
     return redirect(url_for("portal.chat", thread_id=thread.id))
+
+
+@bp.route("/chats/new", methods=["GET", "POST"])
+def new_chat():
+    """A client starts a conversation with the firm (C3), unless the firm turned that off."""
+    accounts = _accounts()
+    error = None
+    if request.method == "POST":
+        account_id = request.form.get("account", type=int)
+        account = next((a for a in accounts if a.id == account_id), None)
+        if account is None:
+            abort(404)
+        try:
+            thread = chat_service.start_client_thread(
+                portal_user(),
+                account,
+                request.form.get("subject", ""),
+                request.form.get("message", ""),
+                request.files.getlist("files"),
+            )
+        except (chat_service.ChatError, UploadRefused) as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            db.session.commit()
+            return redirect(url_for("portal.chat", thread_id=thread.id))
+    firm = portal_user().firm
+    return render_template(
+        "portal/new_chat.html",
+        accounts=accounts,
+        error=error,
+        allowed=firm.clients_can_start_chats,
+        form=request.form if error else None,
+    ), (422 if error else 200)

@@ -392,3 +392,74 @@ def test_attachments_from_folders_and_from_the_computer(client, make_client, ctx
     other = make_client()
     other.login(world.other_contact.user.email)
     assert other.get(f"/portal/documents/{letter.id}/download").status_code == 404
+
+
+def test_client_starts_a_conversation_unless_the_firm_disallows(client, make_client, ctx, world):
+    """C3: a client can start a thread (no reminders, the firm is told); the firm can turn
+    that off."""
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    assert b'data-testid="portal-new-chat"' in portal.get("/portal/chats").data
+    created = portal.post(
+        "/portal/chats/new",
+        data={"account": str(world.a.account.id), "subject": "Question", "message": "Is it OK?"},
+    )
+    assert created.status_code == 302
+    thread = db.session.scalar(select(ChatThread).where(ChatThread.subject == "Question"))
+    assert thread.status == "completed" and thread.outcome == "awaiting_firm"
+    assert "Reply to: Question" not in portal.get("/portal/").data.decode()
+    assert (
+        db.session.scalar(
+            select(func.count(InboxEntry.id)).where(InboxEntry.topic == "chat_created")
+        )
+        == 1
+    )
+    client.login(world.a.staff.email)
+    clients_page = client.get("/clients").data.decode()
+    assert f'data-testid="account-unread-{world.a.account.id}"' in clients_page
+    assert 'data-testid="nav-chat-unread"' in clients_page
+    assert (
+        client.post(
+            f"/clients/{world.a.account.id}/chats/{thread.id}/messages",
+            data={"message": "Yes, all good."},
+        ).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(ChatThread, thread.id).status == "pending"  # now waits for the client
+    assert client.post("/settings/chats", data={}).status_code == 302
+    refused = portal.post(
+        "/portal/chats/new",
+        data={"account": str(world.a.account.id), "subject": "Again", "message": "Hello?"},
+    )
+    assert refused.status_code == 422
+    assert b"does not accept new conversations" in refused.data
+    other_account = portal.post(
+        "/portal/chats/new",
+        data={"account": str(world.other_account.id), "subject": "x", "message": "y"},
+    )
+    assert other_account.status_code == 404
+
+
+def test_firm_is_told_when_a_client_uploads(make_client, ctx, world):
+    """C4: a client upload gives staff an Inbox+ entry and an email."""
+    import io
+
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    folder = world.a.folders["edit"]
+    response = portal.post(
+        f"/portal/folders/{folder.id}/documents",
+        data={"files": [(io.BytesIO(b"%PDF x"), "scan.pdf")]},
+        content_type="multipart/form-data",
+        headers=hx(),
+    )
+    assert response.status_code == 200
+    entry = db.session.scalar(select(InboxEntry).where(InboxEntry.topic == "client_uploaded"))
+    assert entry.user_id == world.a.staff.id and entry.details["count"] == 1
+    assert (
+        db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(OutboxEmail.purpose == "client_uploaded")
+        )
+        == 1
+    )
