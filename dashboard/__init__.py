@@ -110,7 +110,7 @@ def _register_template_helpers(app: Flask) -> None:
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
     from dashboard.chats.richtext import find_videos
     from dashboard.i18n import LANGUAGE_NAMES, format_filesize
-    from dashboard.reminders.timeline import STATE_LABELS
+    from dashboard.reminders.timeline import STATE_LABELS, cancel_reason
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
@@ -128,6 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
             "approval_badges": STATUS_BADGES,
             "rejection_reasons": REJECTION_REASONS,
             "state_labels": STATE_LABELS,
+            "cancel_reason": cancel_reason,
             "language_names": LANGUAGE_NAMES,
             "folder_access_labels": FOLDER_ACCESS_LABELS,
             "current_locale": str(get_locale() or "en"),

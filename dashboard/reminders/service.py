@@ -189,6 +189,7 @@ def send_item(
         action="item.sent",
         title=kind.title(item),
         recipients=len(recipients),
+        round=reminder.round,
         **_settings_details(settings),
     )
     db.session.flush()

@@ -195,6 +195,7 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
                 "action": "reminder.sent",
                 "details": {
                     "number": number,
+                    "round": row.round,
                     "recipients": len(fact.recipients),
                     "title": fact.title,
                 },

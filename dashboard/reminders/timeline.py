@@ -27,12 +27,41 @@ EVENT_LABELS = {
     "approval.approved": _l("Approved"),
     "approval.rejected": _l("Rejected"),
     "approval.cancelled": _l("Request cancelled"),
+    "chat.started": _l("Conversation started by the client"),
+    "chat.replied": _l("Client replied"),
+    "chat.archived": _l("Archived"),
+    "chat.reopened": _l("Reopened"),
+    "chat.task_ticked": _l("Client ticked a task"),
+    "chat.task_unticked": _l("Client unticked a task"),
 }
 PURPOSE_LABELS = {
     "notification": _l("Notification"),
     "reminder": _l("Reminder"),
     "resend": _l("Resend"),
 }
+#: Emails to the firm about an item: filed under the event that caused them.
+STAFF_EMAIL_EVENTS = {
+    "chat_replied": "chat.replied",
+    "chat_task": "chat.task_ticked",
+    "chat_created": "chat.started",
+    "approval_approved": "approval.approved",
+    "approval_rejected": "approval.rejected",
+}
+
+
+def cancel_reason(text: str | None) -> str:
+    """Why an email was not sent, in the reader's language (stored as a short code)."""
+    if not text:
+        return ""
+    if text.startswith("superseded"):
+        return str(_l("a newer message replaced it"))
+    if text.startswith("address refused"):
+        return str(_l("the address was refused"))
+    if text.startswith("item"):
+        return str(_l("the client acted or the request was withdrawn"))
+    return text
+
+
 STATE_LABELS = {
     "queued": _l("Queued"),
     "sent": _l("Sent"),
@@ -96,20 +125,24 @@ def build_timeline(item: ActionItem) -> Timeline:
 
 def _owner_key(email: OutboxEmail) -> tuple[str, str]:
     """Which event wrote this email: the send, a numbered reminder, a resend, a decision."""
-    if email.purpose == "notification":
-        return ("item.sent", "")
-    if email.purpose == "reminder":
-        return ("reminder.sent", str(email.reminder_number))
+    parts = email.idempotency_key.split(":")
+    if email.purpose == "notification":  # notify:<item>:<round>:<user>
+        return ("item.sent", parts[2])
+    if email.purpose == "reminder":  # reminder:<reminder>:<round>:<number>:<user>
+        return ("reminder.sent", f"{parts[2]}:{parts[3]}")
     if email.purpose == "resend":
         return ("item.resent", email.idempotency_key.split(":")[1])
-    if email.purpose.startswith("approval_"):
-        return ("approval." + email.purpose.removeprefix("approval_"), "")
+    if email.purpose in STAFF_EMAIL_EVENTS:
+        return (STAFF_EMAIL_EVENTS[email.purpose], "")
     return (email.purpose, "")
 
 
 def _event_key(event: AuditEvent) -> tuple[str, str]:
+    if event.action == "item.sent":
+        return (event.action, str(event.details.get("round", 1)))
     if event.action == "reminder.sent":
-        return (event.action, str(event.details.get("number")))
+        round_, number = event.details.get("round", 1), event.details.get("number")
+        return (event.action, f"{round_}:{number}")
     if event.action == "item.resent":
         return (event.action, str(event.id))
     return (event.action, "")
@@ -119,9 +152,9 @@ def _attach_emails(entries, events, emails) -> None:
     owners = {_event_key(event): entry for entry, event in zip(entries, events, strict=True)}
     for email in emails:
         owner = owners.get(_owner_key(email))
-        if owner is None:  # no matching event (should not happen): show the email on its own
+        if owner is None:  # no matching event: show the email on its own
             owner = TimelineEntry(
-                email.created_at, str(PURPOSE_LABELS.get(email.purpose, email.purpose))
+                email.created_at, str(PURPOSE_LABELS.get(email.purpose) or _l("Email to the firm"))
             )
             entries.append(owner)
             owners[_owner_key(email)] = owner

@@ -463,3 +463,19 @@ def test_firm_is_told_when_a_client_uploads(make_client, ctx, world):
         )
         == 1
     )
+
+
+def test_timeline_files_each_email_under_its_round(client, ctx, world, frozen_clock):
+    """The item's timeline shows each message's notification and reminder under its own
+    entry, and explains cancelled emails in words."""
+    frozen_clock(MONDAY_10)
+    thread = start(world, count=1, days=1)
+    frozen_clock(MONDAY_10 + timedelta(days=1, hours=1))
+    sweep()  # a reminder email written but not delivered yet
+    service.post_firm_message(world.a.staff, thread, "Another question")
+    db.session.commit()
+    client.login(world.a.staff.email)
+    page = client.get(f"/clients/{thread.account_id}/chats/{thread.id}").data.decode()
+    assert page.count(world.a.contact.user.email) >= 3
+    assert "a newer message replaced it" in page
+    assert "chat." not in page.split('id="item-reminders')[1]
