@@ -124,22 +124,29 @@ def new_chat(account_id: int):
     ), (422 if errors else 200)
 
 
-def _thread_context(thread: ChatThread, **extra):
+def _thread_context(thread: ChatThread, with_timeline: bool = True, **extra):
+    """Messages with their authors, tasks and attachments in a constant number of queries;
+    the timeline only for the full panel (the 5-second poll does not show it)."""
     messages = db.session.scalars(
         select(ChatMessage)
         .options(joinedload(ChatMessage.author))
         .where(ChatMessage.thread_id == thread.id)
         .order_by(ChatMessage.id)
     ).all()
-    return {
+    ids = [m.id for m in messages]
+    context = {
         "thread": thread,
         "messages": messages,
-        "timeline": build_timeline(thread),
         "item": thread,
-        "tasks": service.tasks_by_message([m.id for m in messages]),
+        "tasks": service.tasks_by_message(ids),
+        "attachments": service.attachments_by_message(ids),
         "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id),
         **extra,
     }
+    if with_timeline:
+        context["timeline"] = build_timeline(thread)
+        context["shareable"] = service.shareable_documents(thread.account_id)
+    return context
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>")
@@ -156,7 +163,7 @@ def thread(account_id: int, thread_id: int):
 def messages(account_id: int, thread_id: int):
     """The message list alone: polled every few seconds, so new replies appear (C3)."""
     chat = firm_get(ChatThread, thread_id, account_id=account_id)
-    return render_partial("chats/_messages.html", **_thread_context(chat))
+    return render_partial("chats/_messages.html", **_thread_context(chat, with_timeline=False))
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>/read", methods=["POST"])

@@ -477,5 +477,7 @@ def test_timeline_files_each_email_under_its_round(client, ctx, world, frozen_cl
     client.login(world.a.staff.email)
     page = client.get(f"/clients/{thread.account_id}/chats/{thread.id}").data.decode()
     assert page.count(world.a.contact.user.email) >= 3
+    poll = client.get(f"/clients/{thread.account_id}/chats/{thread.id}/messages").data
+    assert b"Another question" in poll and b"item-reminders" not in poll
     assert "a newer message replaced it" in page
     assert "chat." not in page.split('id="item-reminders')[1]
