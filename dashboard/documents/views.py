@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from dashboard.accounts import service as accounts_service
@@ -192,8 +193,14 @@ def delete(account_id: int, document_id: int):
     document = firm_get(Document, document_id, account_id=account_id)
     account = db.session.get(Account, document.account_id)
     name = document.name
-    key = service.delete_document(current_user, document)
-    db.session.commit()
+    try:
+        key = service.delete_document(current_user, document)
+        db.session.commit()
+    except IntegrityError:
+        # Approval requests and chat messages keep pointing at it: it is part of the record.
+        db.session.rollback()
+        return _answer(account, 422, error=_(
+            "%(name)s is kept: an approval request or a conversation refers to it.", name=name))
     storage.remove([key])
     return _answer(account, success=_("%(name)s deleted.", name=name))
 

@@ -379,3 +379,18 @@ def test_resend_from_the_viewer_can_change_the_reminders(client, ctx, world, fro
     assert (reminder.interval_days, reminder.max_count) == (2, 4)
     resend = db.session.scalar(select(OutboxEmail).where(OutboxEmail.purpose == "resend"))
     assert resend.context == {"message": "One more look?"}
+
+
+def test_a_document_with_an_approval_request_is_kept(client, ctx, world):
+    """Is deleting a document that an approval request refers to refused with a message?"""
+    request = make_approval(world.a.staff, world.a.documents["view"])
+    client.login(world.a.staff.email)
+    response = client.post(
+        f"/clients/{request.account_id}/documents/{request.document_id}/delete", headers=hx()
+    )
+    assert response.status_code == 422
+    assert b"is kept: an approval request or a conversation refers to it" in response.data
+    db.session.expire_all()
+    from dashboard.documents.models import Document
+
+    assert db.session.get(Document, request.document_id) is not None
