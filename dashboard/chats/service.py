@@ -16,7 +16,7 @@ from dashboard.accounts.models import Account, Folder
 from dashboard.audit.service import record_event
 from dashboard.auth.models import STAFF_ROLES, Firm, User
 from dashboard.chats.models import ChatAttachment, ChatMessage, ChatRead, ChatTask, ChatThread
-from dashboard.chats.richtext import plain_to_html, sanitize
+from dashboard.chats.richtext import plain_to_html, sanitize, to_text
 from dashboard.clock import now
 from dashboard.documents.models import Document
 from dashboard.documents.service import upload_documents
@@ -33,7 +33,20 @@ class ChatError(ValueError):
     """The message is shown to the user."""
 
 
-def _body(text: str) -> str:
+def _body(text: str, html: str | None = None) -> str:
+    """The stored HTML of a message: the editor's HTML sanitised, or the plain text."""
+    if html and html.strip():
+        try:
+            cleaned = sanitize(html)
+        except ValueError:
+            raise ChatError(str(_l("The message is too long."))) from None
+        if not to_text(cleaned).strip():
+            raise ChatError(str(_l("Write a message.")))
+        return cleaned
+    return _plain_body(text)
+
+
+def _plain_body(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise ChatError(str(_l("Write a message.")))
@@ -167,12 +180,13 @@ def start_thread(
     tasks: list[str] | None = None,
     document_ids: list[int] | None = None,
     files: list | None = None,
+    html: str | None = None,
 ) -> ChatThread:
     """Create conversation (C1): the first message is sent like any action item."""
     subject = (subject or "").strip()[:200]
     if not subject:
         raise ChatError(str(_l("Write a subject.")))
-    body = _body(text)
+    body = _body(text, html)
     thread = ChatThread(firm_id=account.firm_id, account_id=account.id, subject=subject)
     db.session.add(thread)
     db.session.flush()
@@ -192,11 +206,12 @@ def post_firm_message(
     tasks: list[str] | None = None,
     document_ids: list[int] | None = None,
     files: list | None = None,
+    html: str | None = None,
 ) -> ChatMessage:
     """A firm message: the thread is sent again, reminders now concern this message (R5)."""
     if thread.archived_at is not None:
         raise ChatError(str(_l("Reopen the conversation to write in it.")))
-    message = _add_message(thread, actor, _body(text), from_client=False)
+    message = _add_message(thread, actor, _body(text, html), from_client=False)
     _add_tasks(thread, message, tasks or [])
     attach(actor, thread, message, document_ids or [], files or [])
     send_item(actor, thread, settings or current_settings(thread))
@@ -262,7 +277,12 @@ def tasks_by_message(message_ids: list[int]) -> dict[int, list[ChatTask]]:
 
 
 def start_client_thread(
-    client: User, account: Account, subject: str, text: str, files: list | None = None
+    client: User,
+    account: Account,
+    subject: str,
+    text: str,
+    files: list | None = None,
+    html: str | None = None,
 ) -> ChatThread:
     """A client starts a conversation (C3): nothing is pending for the client, so no
     reminders; the firm is told, and its answer sends the thread like any other."""
@@ -273,7 +293,7 @@ def start_client_thread(
     subject = (subject or "").strip()[:200]
     if not subject:
         raise ChatError(str(_l("Write a subject.")))
-    body = _body(text)
+    body = _body(text, html)
     moment = now()
     thread = ChatThread(
         firm_id=account.firm_id,
@@ -304,12 +324,16 @@ def start_client_thread(
 
 
 def post_client_message(
-    client: User, thread: ChatThread, text: str, files: list | None = None
+    client: User,
+    thread: ChatThread,
+    text: str,
+    files: list | None = None,
+    html: str | None = None,
 ) -> ChatMessage:
     """The client replies: reminders stop, and the firm is told (C4)."""
     if thread.archived_at is not None:
         raise ChatError(str(_l("This conversation is archived.")))
-    message = _add_message(thread, client, _body(text), from_client=True)
+    message = _add_message(thread, client, _body(text, html), from_client=True)
     attach(client, thread, message, [], files or [])
     thread.bumped_at = message.created_at
     complete_item(thread, "replied", client)

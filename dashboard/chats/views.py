@@ -85,6 +85,7 @@ def new_chat(account_id: int):
                 service.parse_tasks(request.form.get("tasks")),
                 request.form.getlist("documents", type=int),
                 request.files.getlist("files"),
+                html=request.form.get("message_html"),
             )
         except SettingsError as invalid:
             errors.update(invalid.errors)
@@ -193,6 +194,7 @@ def post(account_id: int, thread_id: int):
             service.parse_tasks(request.form.get("tasks")),
             request.form.getlist("documents", type=int),
             request.files.getlist("files"),
+            html=request.form.get("message_html"),
         )
     except SettingsError as invalid:
         db.session.rollback()

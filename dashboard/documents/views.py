@@ -199,8 +199,13 @@ def delete(account_id: int, document_id: int):
     except IntegrityError:
         # Approval requests and chat messages keep pointing at it: it is part of the record.
         db.session.rollback()
-        return _answer(account, 422, error=_(
-            "%(name)s is kept: an approval request or a conversation refers to it.", name=name))
+        return _answer(
+            account,
+            422,
+            error=_(
+                "%(name)s is kept: an approval request or a conversation refers to it.", name=name
+            ),
+        )
     storage.remove([key])
     return _answer(account, success=_("%(name)s deleted.", name=name))
 

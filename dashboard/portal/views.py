@@ -314,7 +314,11 @@ def chat_reply(thread_id: int):
     thread = _portal_thread(thread_id)
     try:
         chat_service.post_client_message(
-            portal_user(), thread, request.form.get("message", ""), request.files.getlist("files")
+            portal_user(),
+            thread,
+            request.form.get("message", ""),
+            request.files.getlist("files"),
+            html=request.form.get("message_html"),
         )
     except (chat_service.ChatError, UploadRefused) as refused:
         db.session.rollback()
@@ -366,6 +370,7 @@ def new_chat():
                 request.form.get("subject", ""),
                 request.form.get("message", ""),
                 request.files.getlist("files"),
+                html=request.form.get("message_html"),
             )
         except (chat_service.ChatError, UploadRefused) as refused:
             db.session.rollback()

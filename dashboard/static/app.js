@@ -28,6 +28,51 @@
   });
   document.addEventListener("htmx:sendError", showError);
 
+  // Chat messages: an optional formatting editor over the plain textarea. The server
+  // sanitises whatever HTML comes in (nh3 allowlist), so this is comfort, not a boundary.
+  function wireEditor(box) {
+    if (box.dataset.ready) { return; }
+    box.dataset.ready = "1";
+    var toggle = box.querySelector("[data-rich-toggle]");
+    var toolbar = box.querySelector("[data-rich-toolbar]");
+    var area = box.querySelector("[data-rich-area]");
+    var text = box.querySelector("textarea");
+    var html = box.querySelector("[data-rich-html]");
+    toggle.classList.remove("d-none");
+    function sync() {
+      html.value = area.innerHTML;
+      text.value = area.innerText;
+    }
+    toggle.addEventListener("click", function () {
+      toolbar.classList.remove("d-none");
+      area.classList.remove("d-none");
+      text.classList.add("d-none");
+      toggle.classList.add("d-none");
+      area.textContent = text.value;
+      area.focus();
+      sync();
+    });
+    area.addEventListener("input", sync);
+    toolbar.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-command]");
+      if (!button) { return; }
+      var value = null;
+      if (button.dataset.command === "createLink") {
+        value = window.prompt(button.dataset.prompt || "https://", "https://");
+        if (!value) { return; }
+      }
+      area.focus();
+      document.execCommand(button.dataset.command, false, value);
+      sync();
+    });
+  }
+  function wireEditors(root) {
+    var boxes = (root || document).querySelectorAll("[data-rich-editor]");
+    for (var i = 0; i < boxes.length; i++) { wireEditor(boxes[i]); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { wireEditors(document); });
+  document.addEventListener("htmx:load", function (event) { wireEditors(event.detail.elt); });
+
   // C11: leaving the page with an unsent message asks for confirmation.
   function unsentMessage() {
     var forms = document.querySelectorAll("form[data-confirm-leave]");

@@ -93,9 +93,7 @@ def test_client_disapproves_and_staff_reads_why(browser: Browser, server_url, wo
 
     pending = staff.locator("#pending-approval")
     expect(pending).to_be_visible()
-    expect(staff.locator("#viewer-panel")).to_contain_text(
-        _shown(app, "nl", "Approval requested.")
-    )
+    expect(staff.locator("#viewer-panel")).to_contain_text(_shown(app, "nl", "Approval requested."))
     expect(pending).to_contain_text(_term(app, "nl", "awaiting_approval"))
     expect(pending).to_contain_text(MESSAGE)
     expect(staff.get_by_test_id("viewer-request-approval")).to_have_count(0)
@@ -130,9 +128,7 @@ def test_client_disapproves_and_staff_reads_why(browser: Browser, server_url, wo
     disapprove_form = client.locator("#disapprove-form")
     expect(disapprove_form).to_be_hidden()
     client.get_by_test_id("disapprove-open").click()
-    expect(client.get_by_test_id("disapprove-open")).to_have_text(
-        _term(app, "pt_PT", "disapprove")
-    )
+    expect(client.get_by_test_id("disapprove-open")).to_have_text(_term(app, "pt_PT", "disapprove"))
     expect(disapprove_form).to_be_visible()
     expect(disapprove_form).to_contain_text(_shown(app, "pt_PT", "Why do you disapprove?"))
     for key, label in (
@@ -155,9 +151,7 @@ def test_client_disapproves_and_staff_reads_why(browser: Browser, server_url, wo
     expect(panel).to_contain_text(
         _shown(app, "pt_PT", "Thank you: your accountant will see your reasons.")
     )
-    expect(client.get_by_test_id("approval-status")).to_have_text(
-        _term(app, "pt_PT", "rejected")
-    )
+    expect(client.get_by_test_id("approval-status")).to_have_text(_term(app, "pt_PT", "rejected"))
     expect(client.get_by_test_id("disapprove")).to_have_count(0)
     client.goto(f"{base}/portal/")
     expect(client.get_by_test_id(f"todo-{approval_id}")).to_have_count(0)
@@ -166,9 +160,7 @@ def test_client_disapproves_and_staff_reads_why(browser: Browser, server_url, wo
     staff.goto(f"{base}/clients/{account_id}/info")
     staff.get_by_test_id("tab-docs").click()
     expect(staff).to_have_url(f"{base}/clients/{account_id}/docs")
-    expect(staff.get_by_test_id("subtab-approvals")).to_have_text(
-        _term(app, "nl", "approvals")
-    )
+    expect(staff.get_by_test_id("subtab-approvals")).to_have_text(_term(app, "nl", "approvals"))
     staff.get_by_test_id("subtab-approvals").click()
     expect(staff).to_have_url(f"{base}/clients/{account_id}/docs/approvals")
     expect(staff.get_by_test_id("subtab-approvals")).to_have_class(re.compile("active"))

@@ -481,3 +481,54 @@ def test_timeline_files_each_email_under_its_round(client, ctx, world, frozen_cl
     assert b"Another question" in poll and b"item-reminders" not in poll
     assert "a newer message replaced it" in page
     assert "chat." not in page.split('id="item-reminders')[1]
+
+
+def test_formatted_messages_are_sanitised(client, make_client, ctx, world):
+    """Bold, italic, lists and links from the editor are kept; anything executable is not."""
+    client.login(world.a.staff.email)
+    html = (
+        "<p><b>Bold</b> <i>italic</i> 🎉</p><ul><li>one</li></ul><ol><li>two</li></ol>"
+        '<a href="https://example.test/doc">doc</a><script>alert(1)</script>'
+        '<img src=x onerror=alert(1)><a href="javascript:alert(1)">bad</a>'
+    )
+    response = client.post(
+        f"/clients/{world.a.account.id}/chats/new",
+        data={"subject": "Formatted", "message": "fallback text", "message_html": html},
+    )
+    assert response.status_code == 302
+    from dashboard.chats.models import ChatMessage
+
+    stored = db.session.scalar(select(ChatMessage.body_html))
+    for kept in (
+        "<b>Bold</b>",
+        "<i>italic</i>",
+        "🎉",
+        "<ul><li>one</li></ul>",
+        "<ol><li>two</li></ol>",
+        'href="https://example.test/doc"',
+        'rel="noopener noreferrer"',
+    ):
+        assert kept in stored
+    for gone in ("<script", "onerror", "javascript:", "<img", "fallback text"):
+        assert gone not in stored
+    empty = client.post(
+        f"/clients/{world.a.account.id}/chats/new",
+        data={"subject": "Empty", "message": "", "message_html": "<p><br></p>"},
+    )
+    assert empty.status_code == 422
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    thread = db.session.scalar(select(ChatThread).where(ChatThread.subject == "Formatted"))
+    reply = portal.post(
+        f"/portal/chats/{thread.id}/messages",
+        data={"message": "x", "message_html": "<p><strong>Done</strong></p>"},
+    )
+    assert reply.status_code == 302
+    assert (
+        db.session.scalar(
+            select(func.count(ChatMessage.id)).where(
+                ChatMessage.body_html == "<p><strong>Done</strong></p>"
+            )
+        )
+        == 1
+    )
