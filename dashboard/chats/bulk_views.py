@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from dashboard.auth.models import Firm
 from dashboard.chats import bulk as service
+from dashboard.chats.models import MessageTemplate
 from dashboard.extensions import db
 from dashboard.htmx import render_page_or_partial
 from dashboard.reminders.service import ReminderSettings, SettingsError
@@ -47,6 +49,11 @@ def _render_form(
         errors=errors,
         form=form,
         defaults=_defaults(),
+        templates=db.session.scalars(
+            select(MessageTemplate)
+            .where(MessageTemplate.firm_id == current_firm_id())
+            .order_by(MessageTemplate.name)
+        ).all(),
     ), status
 
 
@@ -60,6 +67,19 @@ def bulk_message():
         if not account_ids:
             return _render_form([], {"account": _("Select at least one client.")}, None, 422)
         return _render_form(account_ids, {}, None, 200)
+    if request.form.get("step") == "template":
+        # A template was chosen: fill subject, message and reminders, keep the selection.
+        template = firm_get(MessageTemplate, request.form.get("template", type=int) or 0)
+        filled = MultiDict(request.form)
+        for key, value in (
+            ("subject", template.subject),
+            ("message", template.body),
+            ("reminders", "on" if template.reminders_enabled else ""),
+            ("interval_days", template.interval_days),
+            ("max_count", template.max_count),
+        ):
+            filled.setlist(key, [str(value)])
+        return _render_form(account_ids, {}, filled, 200)
     errors: dict[str, str] = {}
     try:
         settings = ReminderSettings.parse(request.form, _defaults())

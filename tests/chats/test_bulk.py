@@ -268,3 +268,24 @@ def test_select_all_send_message_and_watch_progress(
     expect(progress).not_to_have_attribute("hx-trigger", re.compile("every"))
     page.get_by_role("link", name="Alpha Other").click()
     expect(page).to_have_url(re.compile(rf"/clients/{world.other_account.id}/chats/\d+$"))
+
+
+def test_a_template_fills_the_bulk_message(client, ctx, world):
+    """Choosing a template in the bulk form fills subject, message and reminders, and keeps
+    the selected clients."""
+    from dashboard.chats.models import MessageTemplate
+
+    template = MessageTemplate(firm_id=world.a.firm.id, name="Year end", subject="Year end",
+                               body="Please send your statements.", reminders_enabled=True,
+                               interval_days=4, max_count=2)
+    db.session.add(template)
+    db.session.commit()
+    client.login(world.a.staff.email)
+    page = client.post("/clients/bulk-message", data={
+        "account": [str(world.a.account.id), str(world.other_account.id)],
+        "step": "template", "template": str(template.id)})
+    text = page.data.decode()
+    assert page.status_code == 200
+    assert 'value="Year end"' in text and "Please send your statements." in text
+    assert 'id="bulk-interval" value="4"' in text and 'id="bulk-count" value="2"' in text
+    assert text.count('name="account"') >= 2
