@@ -117,8 +117,8 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
             "firm",
             f"{d.series(plan.firms)} INSERT INTO firm (id, name, default_language, time_zone,"
             " reminders_enabled, reminder_interval_days, reminder_max_count, window_start_hour,"
-            " window_end_hour, window_weekdays, created_at)"
-            " SELECT n, 'Firm ' || n, 'en', 'Europe/Paris', TRUE, 3, 3, 9, 17, '12345',"
+            " window_end_hour, window_weekdays, clients_can_start_chats, created_at)"
+            " SELECT n, 'Firm ' || n, 'en', 'Europe/Paris', TRUE, 3, 3, 9, 17, '12345', TRUE,"
             f" {now_sql} FROM s",
         ),
         (
