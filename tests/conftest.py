@@ -183,8 +183,9 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = message_from_bytes(envelope.original_content or envelope.content,
-                                     policy=policy.default)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted"

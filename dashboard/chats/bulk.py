@@ -31,9 +31,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dashboard.accounts.models import Account, Contact
 from dashboard.auth.models import User
-from dashboard.chats.service import MAX_MESSAGE, start_thread
+from dashboard.chats.service import MAX_MESSAGE, ChatError, chat_upload_folder, start_thread
 from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
+from dashboard.documents import storage
+from dashboard.documents.service import add_document_bytes
+from dashboard.documents.uploads import UploadRefused, stage_upload
 from dashboard.extensions import db
 from dashboard.reminders.service import ReminderSettings
 
@@ -51,6 +54,7 @@ STALLED_AFTER = timedelta(minutes=10)
 #: Why an account got no thread; the code is stored, the label shown.
 SKIP_REASONS = {
     "no_portal_contact": _l("no contact with portal access"),
+    "no_chat_folder": _l("no folder the client can view, for the files"),
     "not_found": _l("not found"),
 }
 
@@ -89,6 +93,9 @@ class BulkSend(db.Model):
     #: One entry per handled account, in order: {"account_id", "name", "thread_id"} when
     #: created, {"account_id", "name", "reason"} (a SKIP_REASONS code) when skipped.
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Files given with the message, checked and kept under UPLOAD_DIR/bulk until the job has
+    #: copied them into each account's chat folder: [{"name", "key", "content_type"}].
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     #: Moved by every chunk: a queued or running row that stops moving lost its job.
@@ -167,9 +174,18 @@ def reachable_account_ids(account_ids: list[int]) -> set[int]:
 
 
 def create_bulk_send(
-    actor: User, account_ids: list[int], subject: str, text: str, settings: ReminderSettings
+    actor: User,
+    account_ids: list[int],
+    subject: str,
+    text: str,
+    settings: ReminderSettings,
+    files: list | None = None,
 ) -> BulkSend:
-    """Record a bulk send; its job is enqueued when the transaction commits."""
+    """Record a bulk send; its job is enqueued when the transaction commits.
+
+    Files are checked like every upload (type, size, zip paths and expansion) and kept once;
+    the job gives each account its own copy in the chat folder (C2: "+ documents").
+    """
     errors: dict[str, str] = {}
     if not account_ids:
         errors["account"] = str(_l("Select at least one client."))
@@ -185,6 +201,7 @@ def create_bulk_send(
         errors["message"] = str(_l("The message is too long."))
     if errors:
         raise BulkError(errors)
+    kept = _keep_files([f for f in (files or []) if f and f.filename], actor.firm_id)
     moment = now()
     bulk = BulkSend(
         firm_id=actor.firm_id,
@@ -199,6 +216,7 @@ def create_bulk_send(
         created_count=0,
         skipped_count=0,
         results=[],
+        files=kept,
         created_at=moment,
         updated_at=moment,
     )
@@ -229,6 +247,7 @@ def process_bulk_send(bulk_id: int, chunk_size: int = CHUNK_SIZE) -> BulkSend | 
         if not todo:
             bulk.state, bulk.finished_at = "done", now()
             db.session.commit()
+            storage.remove([item["key"] for item in bulk.files or []])
             return bulk
         outcome = _process_chunk(bulk, todo)
         results = [*(bulk.results or []), *outcome]
@@ -259,9 +278,55 @@ def _process_chunk(bulk: BulkSend, account_ids: list[int]) -> list[dict[str, Any
                 {"account_id": account_id, "name": account.name, "reason": "no_portal_contact"}
             )
         else:
-            thread = start_thread(actor, account, bulk.subject, bulk.body, settings)
+            try:
+                document_ids = _copy_files(actor, account, bulk.files or [])
+            except ChatError:
+                outcome.append(
+                    {"account_id": account_id, "name": account.name, "reason": "no_chat_folder"}
+                )
+                continue
+            thread = start_thread(
+                actor, account, bulk.subject, bulk.body, settings, document_ids=document_ids
+            )
             outcome.append({"account_id": account_id, "name": account.name, "thread_id": thread.id})
     return outcome
+
+
+def _keep_files(files: list, firm_id: int) -> list[dict[str, Any]]:
+    """Check the uploads and keep them until the job has copied them (raises BulkError)."""
+    if not files:
+        return []
+    staging = storage.new_staging_dir()
+    try:
+        staged = stage_upload(files, staging)
+        return [
+            {
+                "name": item.name,
+                "content_type": item.content_type,
+                "key": storage.keep(item.path, firm_id),
+            }
+            for item in staged
+        ]
+    except UploadRefused as refused:
+        raise BulkError({"files": str(refused)}) from None
+    finally:
+        storage.remove_staging(staging)
+
+
+def _copy_files(actor: User, account: Account, files: list[dict[str, Any]]) -> list[int]:
+    if not files:
+        return []
+    folder = chat_upload_folder(account.id)
+    return [
+        add_document_bytes(
+            actor,
+            folder,
+            item["name"],
+            storage.path_for(item["key"]).read_bytes(),
+            item["content_type"],
+        ).id
+        for item in files
+    ]
 
 
 def fail_bulk_send(bulk_id: int, error: str) -> None:

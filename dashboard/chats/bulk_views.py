@@ -93,6 +93,7 @@ def bulk_message():
             request.form.get("subject", ""),
             request.form.get("message", ""),
             settings,
+            request.files.getlist("files"),
         )
     except service.BulkError as refused:
         errors = {**refused.errors, **errors}

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 03:01:43.978453
+Create Date: 2026-11-24 03:18:20.368098
 
 """
 from alembic import op
@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('created_count', sa.Integer(), nullable=False),
     sa.Column('skipped_count', sa.Integer(), nullable=False),
     sa.Column('results', sa.JSON(), nullable=False),
+    sa.Column('files', sa.JSON(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),

@@ -275,17 +275,76 @@ def test_a_template_fills_the_bulk_message(client, ctx, world):
     the selected clients."""
     from dashboard.chats.models import MessageTemplate
 
-    template = MessageTemplate(firm_id=world.a.firm.id, name="Year end", subject="Year end",
-                               body="Please send your statements.", reminders_enabled=True,
-                               interval_days=4, max_count=2)
+    template = MessageTemplate(
+        firm_id=world.a.firm.id,
+        name="Year end",
+        subject="Year end",
+        body="Please send your statements.",
+        reminders_enabled=True,
+        interval_days=4,
+        max_count=2,
+    )
     db.session.add(template)
     db.session.commit()
     client.login(world.a.staff.email)
-    page = client.post("/clients/bulk-message", data={
-        "account": [str(world.a.account.id), str(world.other_account.id)],
-        "step": "template", "template": str(template.id)})
+    page = client.post(
+        "/clients/bulk-message",
+        data={
+            "account": [str(world.a.account.id), str(world.other_account.id)],
+            "step": "template",
+            "template": str(template.id),
+        },
+    )
     text = page.data.decode()
     assert page.status_code == 200
     assert 'value="Year end"' in text and "Please send your statements." in text
     assert 'id="bulk-interval" value="4"' in text and 'id="bulk-count" value="2"' in text
     assert text.count('name="account"') >= 2
+
+
+def test_bulk_send_with_files_gives_each_client_a_copy(client, ctx, world, redis_queue, run_worker):
+    """Files given with a bulk message land in each account's chat folder and are attached;
+    a refused file type is a form error; the kept originals are removed when done."""
+    import io
+    from pathlib import Path
+
+    from flask import current_app
+
+    from dashboard.chats.models import ChatAttachment
+    from dashboard.documents.models import Document
+
+    client.login(world.a.staff.email)
+    accounts = [str(world.a.account.id), str(world.other_account.id)]
+    refused = client.post(
+        "/clients/bulk-message",
+        data={
+            "account": accounts,
+            "subject": "Letters",
+            "message": "See attached",
+            "files": [(io.BytesIO(b"MZ"), "tool.exe")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and b"not accepted" in refused.data
+    sent = client.post(
+        "/clients/bulk-message",
+        data={
+            "account": accounts,
+            "subject": "Letters",
+            "message": "See attached",
+            "files": [(io.BytesIO(b"%PDF letter"), "letter.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    run_worker()
+    copies = db.session.scalars(select(Document).where(Document.name == "letter.pdf")).all()
+    assert sorted(d.account_id for d in copies) == sorted(
+        [world.a.account.id, world.other_account.id]
+    )
+    assert db.session.scalar(select(func.count(ChatAttachment.id))) == 2
+    bulk = db.session.scalar(select(BulkSend).where(BulkSend.subject == "Letters"))
+    db.session.refresh(bulk)
+    assert bulk.state == "done" and bulk.created_count == 2
+    kept = Path(current_app.config["UPLOAD_DIR"]) / bulk.files[0]["key"]
+    assert not kept.exists()

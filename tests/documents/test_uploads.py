@@ -264,3 +264,20 @@ def test_docs_tab_constant_queries(app, client, ctx, world):
     with count_queries(app) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_a_folder_upload_keeps_its_inner_paths(client, ctx, world):
+    """A folder chosen in the browser arrives as files named with their relative paths:
+    are the paths kept (and nothing climbs out)?"""
+    client.login(world.a.staff.email)
+    response = _upload(
+        client,
+        world,
+        [
+            (io.BytesIO(b"%PDF a"), "Taxes/2025/bank.pdf"),
+            (io.BytesIO(b"%PDF b"), "Taxes/../../evil.pdf"),
+        ],
+    )
+    assert response.status_code == 200
+    names = set(db.session.scalars(select(Document.name)))
+    assert {"Taxes/2025/bank.pdf", "Taxes/evil.pdf"} <= names

@@ -77,9 +77,19 @@ class RedisServer:
         log = (self.folder / "redis.log").open("ab")
         self.process = subprocess.Popen(
             [
-                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--dir", str(self.folder),
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.folder),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -324,8 +334,14 @@ class WorkerProcesses:
         log = (self.folder / f"worker-{len(self.started)}.log").open("ab")
         process = subprocess.Popen(
             [
-                str(RQ_BIN), "worker", "--burst", "--url", config["REDIS_URL"],
-                "--path", str(PROJECT_ROOT), config["RQ_QUEUE"],
+                str(RQ_BIN),
+                "worker",
+                "--burst",
+                "--url",
+                config["REDIS_URL"],
+                "--path",
+                str(PROJECT_ROOT),
+                config["RQ_QUEUE"],
             ],
             cwd=PROJECT_ROOT,
             env=env,
@@ -376,7 +392,12 @@ def workers(app, tmp_path: Path) -> Iterator[WorkerProcesses]:
 
 
 def request_many(
-    staff: User, folder, count: int, *, enabled: bool = True, interval_days: int = 3,
+    staff: User,
+    folder,
+    count: int,
+    *,
+    enabled: bool = True,
+    interval_days: int = 3,
     max_count: int = 1,
 ) -> list[int]:
     """`count` approval requests (one document each) through the real service, one commit."""

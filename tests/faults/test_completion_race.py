@@ -55,11 +55,13 @@ def approve_in_thread(app, client_id: int, order, wait=None):
 
 def reminder_rows(ids) -> list[OutboxEmail]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.purpose == "reminder", OutboxEmail.item_id.in_(ids))
-        .order_by(OutboxEmail.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.purpose == "reminder", OutboxEmail.item_id.in_(ids))
+            .order_by(OutboxEmail.id)
+        )
+    )
 
 
 def test_approving_while_the_worker_delivers_reminders(
@@ -83,7 +85,9 @@ def test_approving_while_the_worker_delivers_reminders(
         return [in_flight] + [i for i in reversed(ids) if i != in_flight]
 
     thread, committed, errors = approve_in_thread(
-        app, world.a.contact.user_id, order,
+        app,
+        world.a.contact.user_id,
+        order,
         wait=lambda: sink.wait_for(lambda: sink.data_started >= 1),
     )
     run_worker()

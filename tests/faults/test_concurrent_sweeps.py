@@ -80,8 +80,12 @@ def test_two_sweeps_over_1000_due_reminders_send_each_once(
         assert first_result.reminders and second_result.reminders
     db.session.expire_all()
     copies = db.session.execute(
-        select(OutboxEmail.item_id, OutboxEmail.recipient_id, OutboxEmail.reminder_number,
-               func.count(OutboxEmail.id))
+        select(
+            OutboxEmail.item_id,
+            OutboxEmail.recipient_id,
+            OutboxEmail.reminder_number,
+            func.count(OutboxEmail.id),
+        )
         .where(OutboxEmail.purpose == "reminder")
         .group_by(OutboxEmail.item_id, OutboxEmail.recipient_id, OutboxEmail.reminder_number)
     ).all()
@@ -94,9 +98,9 @@ def test_two_sweeps_over_1000_due_reminders_send_each_once(
     ).all()
     assert sent_counts == [(1, ITEMS)]
     # Rescheduled once, for the second reminder three days later (not due again now).
-    assert db.session.scalar(
-        select(func.count(Reminder.id)).where(Reminder.next_at > moment)
-    ) == ITEMS
+    assert (
+        db.session.scalar(select(func.count(Reminder.id)).where(Reminder.next_at > moment)) == ITEMS
+    )
     audits = db.session.scalar(
         select(func.count(AuditEvent.id)).where(AuditEvent.action == "reminder.sent")
     )

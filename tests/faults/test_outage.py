@@ -69,14 +69,20 @@ def test_after_nine_days_without_a_sweep_each_overdue_reminder_goes_once(
         assert third - second_at >= timedelta(days=2)
     for address in addresses:
         assert len(sink.to(address)) == 3 * ITEMS
-    assert db.session.scalar(
-        select(func.count(Reminder.id)).where(
-            Reminder.sent_count == 3, Reminder.stopped_reason == "count_reached"
+    assert (
+        db.session.scalar(
+            select(func.count(Reminder.id)).where(
+                Reminder.sent_count == 3, Reminder.stopped_reason == "count_reached"
+            )
         )
-    ) == ITEMS
-    assert db.session.scalar(
-        select(func.count(InboxEntry.id)).where(InboxEntry.topic == "reminders_exhausted")
-    ) == ITEMS
+        == ITEMS
+    )
+    assert (
+        db.session.scalar(
+            select(func.count(InboxEntry.id)).where(InboxEntry.topic == "reminders_exhausted")
+        )
+        == ITEMS
+    )
 
 
 def test_an_outage_ending_at_night_sends_the_overdue_reminder_when_the_window_opens(
@@ -102,8 +108,11 @@ def test_an_outage_ending_at_night_sends_the_overdue_reminder_when_the_window_op
     [accepted] = sink.to(world.a.contact.user.email)
     assert accepted.message["Subject"] == "Reminder: Please review view.pdf"
     db.session.expire_all()
-    [row] = db.session.scalars(select(OutboxEmail).where(
-        OutboxEmail.item_id == request.id, OutboxEmail.purpose == "reminder"))
+    [row] = db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.item_id == request.id, OutboxEmail.purpose == "reminder"
+        )
+    )
     assert (row.state, row.created_at) == ("sent", monday_9)
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == request.id))
     assert (reminder.sent_count, reminder.stopped_reason) == (1, "count_reached")

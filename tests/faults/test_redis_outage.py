@@ -23,9 +23,11 @@ MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def rows_for(item_id: int) -> list[OutboxEmail]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.item_id == item_id).order_by(OutboxEmail.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.item_id == item_id).order_by(OutboxEmail.id)
+        )
+    )
 
 
 def test_request_succeeds_with_redis_down_and_the_email_goes_when_it_is_back(

@@ -28,9 +28,11 @@ def test_connection_dropped_mid_batch_is_retried_and_delivered_once(
         make_contact(world.a.account, name=f"Contact {n}")
     db.session.commit()
     request = make_approval(world.a.staff, world.a.documents["view"], enabled=False)
-    rows = list(db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.item_id == request.id).order_by(OutboxEmail.id)
-    ))
+    rows = list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.item_id == request.id).order_by(OutboxEmail.id)
+        )
+    )
     assert len(rows) == 6
     victim = rows[2]
     sink.drop[victim.to_email] = step

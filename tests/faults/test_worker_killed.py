@@ -30,9 +30,11 @@ def test_worker_killed_mid_batch_then_restarted_sends_each_email_once(
         make_contact(world.a.account, name=f"Contact {n}")
     db.session.commit()
     request = make_approval(world.a.staff, world.a.documents["view"], enabled=False)
-    rows = list(db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.item_id == request.id).order_by(OutboxEmail.id)
-    ))
+    rows = list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.item_id == request.id).order_by(OutboxEmail.id)
+        )
+    )
     assert len(rows) == 8 and len(redis_queue.job_ids) == 1  # one job for the whole batch
     expected = {row.to_email: row.message_id for row in rows}
 

@@ -60,8 +60,9 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
     from tests.factories import make_approval
 
     request = make_approval(world.a.staff, world.a.documents["view"])
-    thread = start_thread(world.a.staff, world.a.account, "Hello", "Question",
-                          ReminderSettings(True, 3, 1))
+    thread = start_thread(
+        world.a.staff, world.a.account, "Hello", "Question", ReminderSettings(True, 3, 1)
+    )
     db.session.commit()
     from dashboard.chats.models import ChatTask
     from dashboard.chats.service import post_firm_message
