@@ -173,7 +173,9 @@ def read(account_id: int, thread_id: int):
     chat = firm_get(ChatThread, thread_id, account_id=account_id)
     service.mark_read(current_user, chat)
     db.session.commit()
-    return "", 204
+    # The badges in the sidebar and the tab bar change: send them out of band.
+    account = db.session.get(Account, chat.account_id)
+    return render_partial("chats/_unread_oob.html", account=account)
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>/messages", methods=["POST"])
