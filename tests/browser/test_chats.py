@@ -112,6 +112,11 @@ def test_chat_from_template_client_ticks_and_replies(browser: Browser, server_ur
     expect(staff).to_have_url(f"{base}/clients/{account_id}/chats/new")
     expect(staff.get_by_test_id("chat-subject")).to_have_value("")
     expect(staff.get_by_test_id("chat-reminders")).to_be_enabled()
+    # Let htmx finish the swap (and wire the new select) before using the form.
+    staff.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        " && htmx.find('[data-testid=chat-template]') !== null"
+    )
     with staff.expect_response(re.compile(r"/chats/new\?template=\d+$")) as answer:
         staff.get_by_test_id("chat-template").select_option(label=TEMPLATE_NAME)
     assert answer.value.status == 200
