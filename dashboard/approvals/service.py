@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dashboard.accounts.models import Folder
 from dashboard.approvals.models import ApprovalRequest
-from dashboard.audit.service import record_event
+from dashboard.audit.service import record_item_event
 from dashboard.auth.models import User
 from dashboard.clock import now
 from dashboard.documents.models import Document
@@ -98,12 +98,9 @@ def cancel_request(actor: User, request: ApprovalRequest) -> bool:
     """Cancel approval request (D7)."""
     if not complete_item(request, "cancelled", actor, status="cancelled"):
         return False
-    record_event(
-        firm_id=request.firm_id,
-        account_id=request.account_id,
+    record_item_event(
+        request,
         actor=actor,
-        subject_type="approval",
-        subject_id=request.id,
         action="approval.cancelled",
         title=request.document.name,
     )
@@ -128,12 +125,9 @@ def decide(
     complete_item(request, request.decision, client)
     document = request.document
     document.last_activity_at = moment  # D4: it moves to the top of Recent
-    record_event(
-        firm_id=request.firm_id,
-        account_id=request.account_id,
+    record_item_event(
+        request,
         actor=client,
-        subject_type="approval",
-        subject_id=request.id,
         action=f"approval.{request.decision}",
         title=document.name,
         reasons=request.reasons,

@@ -66,6 +66,21 @@ def record_event(
     return event
 
 
+def record_item_event(
+    item: Any, action: str, actor: User | None = None, **details: Any
+) -> AuditEvent:
+    """Append an event about an action item (approval, chat…): the subject is the item."""
+    return record_event(
+        firm_id=item.firm_id,
+        account_id=item.account_id,
+        actor=actor,
+        subject_type=item.kind,
+        subject_id=item.id,
+        action=action,
+        **details,
+    )
+
+
 def account_trail_select(firm_id: int, account_id: int) -> Select[tuple[AuditEvent]]:
     """Newest first, with the actor loaded in the same query."""
     return (

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from dashboard.accounts.models import Account, Folder
-from dashboard.audit.service import record_event
+from dashboard.audit.service import record_item_event
 from dashboard.auth.models import STAFF_ROLES, Firm, User
 from dashboard.chats.models import ChatAttachment, ChatMessage, ChatRead, ChatTask, ChatThread
 from dashboard.chats.richtext import plain_to_html, sanitize, to_text
@@ -235,12 +235,9 @@ def tick_task(client: User, thread: ChatThread, task: ChatTask, done: bool) -> N
     if (task.done_at is not None) == done:
         return
     task.done_at, task.done_by_id = (now(), client.id) if done else (None, None)
-    record_event(
-        firm_id=thread.firm_id,
-        account_id=thread.account_id,
+    record_item_event(
+        thread,
         actor=client,
-        subject_type="chat",
-        subject_id=thread.id,
         action="chat.task_ticked" if done else "chat.task_unticked",
         title=thread.subject,
         task=task.label,
@@ -310,12 +307,9 @@ def start_client_thread(
     db.session.flush()
     message = _add_message(thread, client, body, from_client=True)
     attach(client, thread, message, [], files or [])
-    record_event(
-        firm_id=thread.firm_id,
-        account_id=thread.account_id,
+    record_item_event(
+        thread,
         actor=client,
-        subject_type="chat",
-        subject_id=thread.id,
         action="chat.started",
         title=subject,
     )
@@ -337,12 +331,9 @@ def post_client_message(
     attach(client, thread, message, [], files or [])
     thread.bumped_at = message.created_at
     complete_item(thread, "replied", client)
-    record_event(
-        firm_id=thread.firm_id,
-        account_id=thread.account_id,
+    record_item_event(
+        thread,
         actor=client,
-        subject_type="chat",
-        subject_id=thread.id,
         action="chat.replied",
         title=thread.subject,
     )
@@ -439,12 +430,9 @@ def archive(actor: User, thread: ChatThread) -> None:
         return
     thread.archived_at = now()
     complete_item(thread, "archived", actor)
-    record_event(
-        firm_id=thread.firm_id,
-        account_id=thread.account_id,
+    record_item_event(
+        thread,
         actor=actor,
-        subject_type="chat",
-        subject_id=thread.id,
         action="chat.archived",
         title=thread.subject,
     )
@@ -459,12 +447,9 @@ def reopen(actor: User, thread: ChatThread) -> None:
     send_item(
         actor, thread, ReminderSettings(True, settings.interval_days, max(settings.max_count, 1))
     )
-    record_event(
-        firm_id=thread.firm_id,
-        account_id=thread.account_id,
+    record_item_event(
+        thread,
         actor=actor,
-        subject_type="chat",
-        subject_id=thread.id,
         action="chat.reopened",
         title=thread.subject,
     )

@@ -141,7 +141,11 @@ def _thread_context(thread: ChatThread, with_timeline: bool = True, **extra):
         "item": thread,
         "tasks": service.tasks_by_message(ids),
         "attachments": service.attachments_by_message(ids),
-        "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id),
+        # Only when the client wrote something this person has not seen: the polled list
+        # then marks it read (and refreshes the badges) once, not every five seconds.
+        "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id)
+        if service.unread_counts(current_user.id, [thread.id], True)
+        else None,
         **extra,
     }
     if with_timeline:

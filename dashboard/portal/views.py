@@ -254,7 +254,10 @@ def _chat_context(thread: ChatThread, **extra):
         .where(ChatMessage.thread_id == thread.id)
         .order_by(ChatMessage.id)
     ).all()
-    read_url = None if g.read_only else url_for("portal.chat_read", thread_id=thread.id)
+    unread = chat_service.unread_counts(portal_user().id, [thread.id], False)
+    read_url = (
+        url_for("portal.chat_read", thread_id=thread.id) if unread and not g.read_only else None
+    )
     return {
         "thread": thread,
         "messages": messages,

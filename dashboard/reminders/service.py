@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from dashboard.audit.models import AuditEvent
-from dashboard.audit.service import record_event
+from dashboard.audit.service import record_item_event
 from dashboard.auth.models import Firm, User
 from dashboard.clock import now
 from dashboard.extensions import db
@@ -180,12 +180,9 @@ def send_item(
             context=context,
         )
     reschedule(reminder, item, _firm(item), recipients)
-    record_event(
-        firm_id=item.firm_id,
-        account_id=item.account_id,
+    record_item_event(
+        item,
         actor=actor,
-        subject_type=item.kind,
-        subject_id=item.id,
         action="item.sent",
         title=kind.title(item),
         recipients=len(recipients),
@@ -218,12 +215,9 @@ def resend_item(actor: User, item: ActionItem, message: str = "") -> bool:
         return False
     kind = kind_of(item)
     recipients = kind.recipients(item)
-    event = record_event(
-        firm_id=item.firm_id,
-        account_id=item.account_id,
+    event = record_item_event(
+        item,
         actor=actor,
-        subject_type=item.kind,
-        subject_id=item.id,
         action="item.resent",
         title=kind.title(item),
         recipients=len(recipients),
@@ -258,12 +252,9 @@ def update_settings(actor: User, item: ActionItem, settings: ReminderSettings) -
         reschedule(reminder, item, _firm(item), recipients)
         if reminder.next_at is not None and reminder.next_at < now():
             reminder.next_at = now()
-        record_event(
-            firm_id=item.firm_id,
-            account_id=item.account_id,
+        record_item_event(
+            item,
             actor=actor,
-            subject_type=item.kind,
-            subject_id=item.id,
             action="reminders.updated",
             title=kind_of(item).title(item),
             **_settings_details(settings),

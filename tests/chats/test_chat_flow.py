@@ -532,3 +532,17 @@ def test_formatted_messages_are_sanitised(client, make_client, ctx, world):
         )
         == 1
     )
+
+
+def test_the_poll_marks_read_only_when_something_is_unread(client, make_client, ctx, world):
+    """Does the polled message list ask to mark the thread read only when the client wrote
+    something unseen (not on every poll)?"""
+    thread = start(world)
+    client.login(world.a.staff.email)
+    url = f"/clients/{thread.account_id}/chats/{thread.id}/messages"
+    assert b"/read" not in client.get(url).data
+    service.post_client_message(world.a.contact.user, thread, "New answer")
+    db.session.commit()
+    assert f"/chats/{thread.id}/read".encode() in client.get(url).data
+    client.post(f"/clients/{thread.account_id}/chats/{thread.id}/read")
+    assert b"/read" not in client.get(url).data
