@@ -163,8 +163,9 @@ def test_approving_while_the_sweep_writes_reminders(
             assert reminder.sent_count in (0, 1)
         else:
             assert reminder.sent_count == 1 and reminder.next_at > moment
-    # Both sides of the race happened: some reminders were written before their approval
-    # (and cancelled by it), some items were approved before the sweep reached them.
+    # Reminders written before their approval were cancelled by it. How the two threads
+    # interleave is up to the scheduler: usually some items were approved before the sweep
+    # reached them, but on a fast database the sweep can write all of them first.
     states = {row.item_id: row.state for row in reminder_rows(approved)}
     assert set(states.values()) == {"cancelled"}
-    assert 0 < len(states) < len(approved)
+    assert 0 < len(states) <= len(approved)
