@@ -88,12 +88,14 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.documents.views import bp as documents_bp
     from dashboard.health import bp as health_bp
     from dashboard.notify.views import bp as notify_bp
+    from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(documents_bp)
+    import_kind_pages()  # each kind adds its client pages to the portal blueprint
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(reminders_bp)

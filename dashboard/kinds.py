@@ -1,4 +1,5 @@
 """Imports every kind of action item, so each registers itself with the engine."""
 
+from dashboard.approvals import document_actions as approval_documents  # noqa: F401
 from dashboard.approvals import kind as approvals  # noqa: F401
 from dashboard.chats import kind as chats  # noqa: F401

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import Folder
 from dashboard.approvals.models import ApprovalRequest
@@ -155,17 +156,21 @@ def decide(
     db.session.flush()
 
 
-def document_statuses(document_ids: list[int]) -> dict[int, str]:
-    """Each document's approval status from its latest request that was not cancelled:
-    "pending", "approved" or "rejected" (one query for the whole list)."""
-    if not document_ids:
-        return {}
-    rows = db.session.execute(
-        select(ApprovalRequest.document_id, ApprovalRequest.status, ApprovalRequest.decision)
-        .where(ApprovalRequest.document_id.in_(document_ids), ApprovalRequest.status != "cancelled")
-        .order_by(ApprovalRequest.sent_at)
-    ).all()
-    statuses: dict[int, str] = {}
-    for document_id, status, decision in rows:  # later rows overwrite earlier ones
-        statuses[document_id] = "pending" if status == "pending" else (decision or status)
-    return statuses
+def approvals_select(firm_id: int, account_id: int | None = None):
+    """Requests newest first, pending ones on top, with document and uploader loaded."""
+    stmt = (
+        select(ApprovalRequest)
+        .options(
+            joinedload(ApprovalRequest.document).joinedload(Document.uploaded_by),
+            joinedload(ApprovalRequest.account),
+        )
+        .where(ApprovalRequest.firm_id == firm_id)
+        .order_by(
+            case((ApprovalRequest.status == "pending", 0), else_=1),
+            ApprovalRequest.sent_at.desc(),
+            ApprovalRequest.id.desc(),
+        )
+    )
+    if account_id is not None:
+        stmt = stmt.where(ApprovalRequest.account_id == account_id)
+    return stmt

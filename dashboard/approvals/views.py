@@ -6,20 +6,19 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
 
-from dashboard.accounts.models import Account, Folder
+from dashboard.accounts.models import Account
 from dashboard.accounts.views import render_account_tab
 from dashboard.approvals import service
 from dashboard.approvals.models import ApprovalRequest
+from dashboard.approvals.service import approvals_select
 from dashboard.auth.models import Firm
 from dashboard.documents.models import Document
+from dashboard.documents.viewer import answer_viewer
 from dashboard.extensions import db
-from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
+from dashboard.htmx import flash_outcome, is_partial, render_partial
 from dashboard.pagination import paginate
 from dashboard.reminders.service import ReminderSettings, SettingsError, update_settings
-from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("approvals", __name__)
@@ -38,26 +37,6 @@ def _firm() -> Firm:
     return firm
 
 
-def approvals_select(firm_id: int, account_id: int | None = None):
-    """Requests newest first, pending ones on top, with document and uploader loaded."""
-    stmt = (
-        select(ApprovalRequest)
-        .options(
-            joinedload(ApprovalRequest.document).joinedload(Document.uploaded_by),
-            joinedload(ApprovalRequest.account),
-        )
-        .where(ApprovalRequest.firm_id == firm_id)
-        .order_by(
-            case((ApprovalRequest.status == "pending", 0), else_=1),
-            ApprovalRequest.sent_at.desc(),
-            ApprovalRequest.id.desc(),
-        )
-    )
-    if account_id is not None:
-        stmt = stmt.where(ApprovalRequest.account_id == account_id)
-    return stmt
-
-
 @bp.route("/clients/<int:account_id>/docs/approvals")
 def approvals_tab(account_id: int):
     """The Approvals sub-tab (D6): every request of the account, pending first."""
@@ -70,43 +49,9 @@ def approvals_tab(account_id: int):
     )
 
 
-def _viewer_context(document: Document, **extra):
-    requests = db.session.scalars(
-        select(ApprovalRequest)
-        .where(ApprovalRequest.document_id == document.id)
-        .order_by(ApprovalRequest.sent_at.desc())
-    ).all()
-    pending = next((r for r in requests if r.is_pending), None)
-    return {
-        "document": document,
-        "account": db.session.get(Account, document.account_id),
-        "folder": db.session.get(Folder, document.folder_id),
-        "requests": requests,
-        "pending": pending,
-        "timeline": build_timeline(pending) if pending else None,
-        "defaults": ReminderSettings.defaults_for(_firm()),
-        **extra,
-    }
-
-
-@bp.route("/clients/<int:account_id>/documents/<int:document_id>")
-def viewer(account_id: int, document_id: int):
-    """The document viewer: details, ✓ Request approval, the request's timeline and history."""
-    document = firm_get(Document, document_id, account_id=account_id)
-    return render_page_or_partial(
-        "approvals/viewer.html", "approvals/_viewer_panel.html", **_viewer_context(document)
-    )
-
-
 def _viewer_answer(document: Document, status: int = 200, **extra):
-    if is_partial():
-        return render_partial(
-            "approvals/_viewer_panel.html", status, **_viewer_context(document, **extra)
-        )
-    flash_outcome(**extra)
-    return redirect(
-        url_for("approvals.viewer", account_id=document.account_id, document_id=document.id)
-    )
+    """Answer a viewer form with the re-rendered viewer (htmx) or a redirect to it."""
+    return answer_viewer(document, status, **extra)
 
 
 @bp.route("/clients/<int:account_id>/documents/<int:document_id>/approval", methods=["POST"])

@@ -31,6 +31,7 @@ def add_document(
     stored: storage.Stored,
     content_type: str,
     moment: datetime | None = None,
+    description: str = "",
 ) -> Document:
     """Record a file already moved into storage, with its audit entry."""
     moment = moment or now()
@@ -43,7 +44,7 @@ def add_document(
         content_hash=stored.sha256,
         size=stored.size,
         content_type=content_type,
-        description="",
+        description=clean_description(description),
         uploaded_by_id=uploader.id if uploader else None,
         created_at=moment,
         last_activity_at=moment,
@@ -77,8 +78,12 @@ def add_document_bytes(
     )
 
 
-def upload_documents(actor: User, folder: Folder, files: list[FileStorage]) -> UploadResult:
-    """Check every file, then keep them all in `folder`; raises UploadRefused with nothing kept."""
+def upload_documents(
+    actor: User, folder: Folder, files: list[FileStorage], description: str = ""
+) -> UploadResult:
+    """Check every file, then keep them all in `folder`; raises UploadRefused with nothing kept.
+
+    `description` (A5) is given to every file of the upload."""
     staging = storage.new_staging_dir()
     result = UploadResult(documents=[])
     try:
@@ -88,7 +93,9 @@ def upload_documents(actor: User, folder: Folder, files: list[FileStorage]) -> U
             stored = storage.Stored(storage.keep(item.path, folder.firm_id), item.sha256, item.size)
             result.storage_keys.append(stored.key)
             result.documents.append(
-                add_document(actor, folder, item.name, stored, item.content_type, moment)
+                add_document(
+                    actor, folder, item.name, stored, item.content_type, moment, description
+                )
             )
         return result
     except BaseException:
@@ -96,6 +103,31 @@ def upload_documents(actor: User, folder: Folder, files: list[FileStorage]) -> U
         raise
     finally:
         storage.remove_staging(staging)
+
+
+#: Longest description kept; the lists show it on one line.
+DESCRIPTION_LIMIT = 500
+
+
+def clean_description(text: str | None) -> str:
+    """One line of plain text (it is escaped when shown), at most DESCRIPTION_LIMIT long."""
+    return " ".join((text or "").split())[:DESCRIPTION_LIMIT]
+
+
+def update_description(actor: User, document: Document, text: str) -> None:
+    """Change a document's description (A5), with an audit entry."""
+    document.description = clean_description(text)
+    document.last_activity_at = now()
+    record_event(
+        firm_id=document.firm_id,
+        account_id=document.account_id,
+        actor=actor,
+        subject_type="document",
+        subject_id=document.id,
+        action="document.described",
+        name=document.name,
+    )
+    db.session.flush()
 
 
 def delete_document(actor: User, document: Document) -> str:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -25,18 +21,14 @@ from dashboard.accounts import service as accounts_service
 from dashboard.accounts.forms import FolderAccessForm, FolderForm
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
-from dashboard.approvals import service as approvals_service
-from dashboard.approvals.models import ApprovalRequest
-from dashboard.approvals.service import document_statuses
-from dashboard.auth.models import Firm, User
 from dashboard.clock import now
-from dashboard.documents import service, storage
+from dashboard.documents import actions, service, storage
 from dashboard.documents.models import Document
-from dashboard.documents.uploads import UploadRefused
+from dashboard.documents.responses import send_document, upload_into
+from dashboard.documents.viewer import answer_viewer, render_viewer
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
-from dashboard.reminders.service import ReminderSettings
 from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("documents", __name__)
@@ -51,11 +43,12 @@ def require_staff() -> None:
 
 def _docs_context(account: Account, **extra):
     folders = accounts_service.account_folders_with_documents(account)
-    document_ids = [document.id for _, documents in folders for document in documents]
+    pairs = [(folder, document) for folder, documents in folders for document in documents]
     return {
         "account": account,
         "folders": folders,
-        "approval_statuses": document_statuses(document_ids),
+        "notes": actions.staff_annotations(pairs),
+        "upload_options": {folder.id: actions.upload_options(folder) for folder, _ in folders},
         "folder_form": extra.pop("folder_form", None) or FolderForm(formdata=None),
         **extra,
     }
@@ -115,58 +108,32 @@ def change_access(account_id: int, folder_id: int):
 
 @bp.route("/clients/<int:account_id>/folders/<int:folder_id>/documents", methods=["POST"])
 def upload(account_id: int, folder_id: int):
-    """Upload one or several files, or a zip that is unpacked, into a folder."""
+    """Upload one or several files, or a zip that is unpacked, into a folder; the kinds act
+    on the options ticked in the form (Request approval, …)."""
     folder = firm_get(Folder, folder_id, account_id=account_id)
-    ask = request.form.get("request_approval") == "on" and folder.client_can_view
-    return upload_into(current_user, folder, _answer, request_approval=ask)
-
-
-def upload_into(
-    uploader: User,
-    folder: Folder,
-    answer: Callable[..., Response],
-    request_approval: bool = False,
-    after_upload: Callable[[list[Document]], None] | None = None,
-) -> Response:
-    """Shared by staff and portal uploads: keep everything or nothing, then answer.
-
-    Staff can ask for approval of the uploaded documents at once (D1), with the firm's
-    default reminders.
-    """
-    account = folder.account
-    try:
-        result = service.upload_documents(uploader, folder, request.files.getlist("files"))
-        if request_approval:
-            firm = db.session.get(Firm, folder.firm_id)
-            assert firm is not None
-            for document in result.documents:
-                approvals_service.request_approval(
-                    uploader,
-                    document,
-                    request.form.get("message", ""),
-                    ReminderSettings.defaults_for(firm),
-                )
-    except UploadRefused as refused:
-        db.session.rollback()
-        return answer(account, 422, error=str(refused))
-    if after_upload is not None:
-        after_upload(result.documents)
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        storage.remove(result.storage_keys)
-        raise
-    count = len(result.documents)
-    return answer(
-        account,
-        success=ngettext(
-            "%(num)d document uploaded to %(folder)s.",
-            "%(num)d documents uploaded to %(folder)s.",
-            count,
-            folder=folder.name,
+    return upload_into(
+        current_user,
+        folder,
+        _answer,
+        after_upload=lambda documents: actions.after_upload(
+            current_user, folder, documents, request.form
         ),
     )
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>")
+def viewer(account_id: int, document_id: int):
+    """The document viewer: the document, its details, and what each kind offers on it."""
+    return render_viewer(firm_get(Document, document_id, account_id=account_id))
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/description", methods=["POST"])
+def describe(account_id: int, document_id: int):
+    """Edit a document's description (A5) from the viewer."""
+    document = firm_get(Document, document_id, account_id=account_id)
+    service.update_description(current_user, document, request.form.get("description", ""))
+    db.session.commit()
+    return answer_viewer(document, success=_("Description saved."))
 
 
 @bp.route("/clients/<int:account_id>/documents/<int:document_id>/download")
@@ -174,17 +141,6 @@ def download(account_id: int, document_id: int):
     """Download a document as an attachment."""
     document = firm_get(Document, document_id, account_id=account_id)
     return send_document(document)
-
-
-def send_document(document: Document):
-    return send_file(
-        storage.path_for(document.storage_key),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.name.rsplit("/", 1)[-1],
-        etag=document.content_hash,
-        max_age=0,
-    )
 
 
 @bp.route("/clients/<int:account_id>/documents/<int:document_id>/delete", methods=["POST"])
@@ -210,38 +166,25 @@ def delete(account_id: int, document_id: int):
     return _answer(account, success=_("%(name)s deleted.", name=name))
 
 
-#: Filters of the Documents page (D5). "Pending payment" needs invoices (I1), not built yet.
-DOCUMENT_FILTERS = ("all", "awaiting", "approved", "rejected")
-
-
-def _approval_filter(stmt, status: str):
-    """Keep documents whose latest request that was not cancelled has this status."""
-    if status == "all":
-        return stmt
-    latest = (
-        select(
-            case((ApprovalRequest.status == "pending", "awaiting"), else_=ApprovalRequest.decision)
-        )
-        .where(ApprovalRequest.document_id == Document.id, ApprovalRequest.status != "cancelled")
-        .order_by(ApprovalRequest.sent_at.desc(), ApprovalRequest.id.desc())
-        .limit(1)
-        .correlate(Document)
-        .scalar_subquery()
-    )
-    return stmt.where(latest == status)
-
-
 @bp.route("/documents")
 def documents_page():
-    """The firm's Documents page (D5): Recent (last 30 days) and Approvals, with filters."""
+    """The firm's Documents page (D5): Recent (last 30 days) with the kinds' filters, and the
+    kinds' tabs (Approvals, …)."""
     firm_id = current_firm_id()
+    tabs = {tab.key: tab for tab in actions.page_tabs()}
+    filters = {item.key: item for item in actions.filters()}
     tab = request.args.get("tab", "recent")
+    tab = tab if tab in tabs else "recent"
     status = request.args.get("status", "all")
-    if tab not in ("recent", "approvals"):
-        tab = "recent"
-    if status not in DOCUMENT_FILTERS:
-        status = "all"
+    status = status if status in filters else "all"
     per_page = current_app.config["CLIENTS_PER_PAGE"]
+    context: dict = {
+        "tab": tab,
+        "status": status,
+        "tabs": tabs,
+        "tab_choices": [(key, item.label) for key, item in tabs.items()],
+        "filter_choices": [(key, item.label) for key, item in filters.items()],
+    }
     if tab == "recent":
         stmt = (
             select(Document)
@@ -251,27 +194,18 @@ def documents_page():
             )
             .order_by(Document.last_activity_at.desc(), Document.id.desc())
         )
-        page = paginate(_approval_filter(stmt, status), per_page)
-        statuses = document_statuses([d.id for d in page.items])
-        accounts = _account_names({d.account_id for d in page.items})
-    else:
-        from dashboard.approvals.views import approvals_select
-
-        stmt = approvals_select(firm_id)
-        if status == "awaiting":
-            stmt = stmt.where(ApprovalRequest.status == "pending")
-        elif status in ("approved", "rejected"):
-            stmt = stmt.where(ApprovalRequest.decision == status)
+        if status != "all":
+            stmt = stmt.where(filters[status].where())
         page = paginate(stmt, per_page)
-        statuses, accounts = {}, {}
+        context.update(
+            page=page,
+            notes=actions.staff_annotations([(d.folder, d) for d in page.items]),
+            accounts=_account_names({d.account_id for d in page.items}),
+        )
+    else:
+        context.update(tabs[tab].load(firm_id, status, per_page))
     return render_page_or_partial(
-        "documents/documents_page.html",
-        "documents/_documents_page_panel.html",
-        tab=tab,
-        status=status,
-        page=page,
-        statuses=statuses,
-        accounts=accounts,
+        "documents/documents_page.html", "documents/_documents_page_panel.html", **context
     )
 
 

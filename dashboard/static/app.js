@@ -73,6 +73,78 @@
   document.addEventListener("DOMContentLoaded", function () { wireEditors(document); });
   document.addEventListener("htmx:load", function (event) { wireEditors(event.detail.elt); });
 
+  // Docs tab: one upload control per folder. Files or a folder dropped on the zone go into
+  // its file input (a dropped folder keeps its inner paths in the file names); the summary
+  // line says how many files are chosen.
+  function readEntry(entry, prefix, out) {
+    return new Promise(function (resolve) {
+      if (entry.isFile) {
+        entry.file(function (file) {
+          out.push(new File([file], prefix + file.name, { type: file.type }));
+          resolve();
+        }, function () { resolve(); });
+        return;
+      }
+      var reader = entry.createReader();
+      var children = [];
+      (function readMore() {
+        reader.readEntries(function (batch) {
+          if (!batch.length) {
+            Promise.all(children.map(function (child) {
+              return readEntry(child, prefix + entry.name + "/", out);
+            })).then(resolve);
+            return;
+          }
+          children = children.concat(Array.prototype.slice.call(batch));
+          readMore();
+        }, function () { resolve(); });
+      })();
+    });
+  }
+  function wireDropzone(zone) {
+    if (zone.dataset.ready) { return; }
+    zone.dataset.ready = "1";
+    var inputs = zone.querySelectorAll("input[type=file]");
+    var summary = zone.querySelector("[data-dropzone-summary]");
+    function describe() {
+      var count = 0;
+      for (var i = 0; i < inputs.length; i++) { count += inputs[i].files.length; }
+      if (!count) { summary.textContent = zone.dataset.none; }
+      else if (count === 1) { summary.textContent = zone.dataset.chosenOne; }
+      else { summary.textContent = zone.dataset.chosenMany.replace("{n}", String(count)); }
+    }
+    for (var i = 0; i < inputs.length; i++) { inputs[i].addEventListener("change", describe); }
+    zone.addEventListener("dragover", function (event) {
+      event.preventDefault();
+      zone.classList.add("is-dragover");
+    });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("is-dragover"); });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      zone.classList.remove("is-dragover");
+      var items = event.dataTransfer.items;
+      var files = [];
+      var reads = [];
+      for (var k = 0; k < items.length; k++) {
+        var entry = items[k].webkitGetAsEntry && items[k].webkitGetAsEntry();
+        if (entry) { reads.push(readEntry(entry, "", files)); }
+      }
+      Promise.all(reads).then(function () {
+        var transfer = new DataTransfer();
+        files.forEach(function (file) { transfer.items.add(file); });
+        inputs[0].files = transfer.files;
+        for (var m = 1; m < inputs.length; m++) { inputs[m].value = ""; }
+        describe();
+      });
+    });
+  }
+  function wireDropzones(root) {
+    var zones = (root || document).querySelectorAll("[data-dropzone]");
+    for (var i = 0; i < zones.length; i++) { wireDropzone(zones[i]); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { wireDropzones(document); });
+  document.addEventListener("htmx:load", function (event) { wireDropzones(event.detail.elt); });
+
   // C11: leaving the page with an unsent message asks for confirmation.
   function unsentMessage() {
     var forms = document.querySelectorAll("form[data-confirm-leave]");

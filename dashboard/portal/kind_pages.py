@@ -1,0 +1,8 @@
+"""The kinds whose client pages join the portal blueprint (imported before it is registered)."""
+
+from __future__ import annotations
+
+
+def import_kind_pages() -> None:
+    from dashboard.approvals import portal_views as approvals  # noqa: F401
+    from dashboard.chats import portal_views as chats  # noqa: F401
