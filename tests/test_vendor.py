@@ -15,7 +15,7 @@ VENDOR = ROOT / "dashboard" / "static" / "vendor"
 def _rows():
     text = (VENDOR / "VENDOR.md").read_text()
     return re.findall(
-        r"^\| ([\w.\-]+) \| [\w.]+ \| ([\d.]+) \| [^|]+ \| ([0-9a-f]{64}) \|", text, re.MULTILINE
+        r"^\| ([\w.\-]+) \| [\w.\-]+ \| ([\d.]+) \| [^|]+ \| ([0-9a-f]{64}) \|", text, re.MULTILINE
     )
 
 
@@ -37,6 +37,14 @@ def test_vendored_file_matches_its_hash(name, version, digest):
 def test_htmx_is_2_0_11():
     """Is htmx the pinned 2.0.11, not npm's latest (htmx 4)?"""
     assert b'version:"2.0.11"' in (VENDOR / "htmx-2.0.11.min.js").read_bytes()
+
+
+def test_pdfjs_is_5_7_284_and_its_worker_matches():
+    """Are pdf.js and its worker the same pinned 5.7.284 build, with no source-map comment?"""
+    for name in ("pdfjs-5.7.284.min.mjs", "pdfjs-5.7.284.worker.min.mjs"):
+        data = (VENDOR / name).read_bytes()
+        assert b'"5.7.284"' in data, name
+        assert b"sourceMappingURL" not in data, name
 
 
 def test_no_cdn_in_templates():
