@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
@@ -81,7 +83,15 @@ def resend_request(actor: User, request: ApprovalRequest, message: str = "") -> 
     return resend_item(actor, request, message.strip()[:5000])
 
 
-def resend_all_pending(actor: User, account_id: int, firm_id: int, message: str) -> int:
+@dataclass(frozen=True)
+class ResendOutcome:
+    """What *Request approval for pending* did: how many went, how many the guard held."""
+
+    sent: int
+    too_soon: int
+
+
+def resend_all_pending(actor: User, account_id: int, firm_id: int, message: str) -> ResendOutcome:
     """Request approval for pending (D6): resend every pending request of the account."""
     requests = db.session.scalars(
         select(ApprovalRequest)
@@ -92,7 +102,8 @@ def resend_all_pending(actor: User, account_id: int, firm_id: int, message: str)
         )
         .order_by(ApprovalRequest.sent_at)
     ).all()
-    return sum(1 for request in requests if resend_request(actor, request, message))
+    sent = sum(1 for request in requests if resend_request(actor, request, message))
+    return ResendOutcome(sent=sent, too_soon=len(requests) - sent)
 
 
 def cancel_request(actor: User, request: ApprovalRequest) -> bool:

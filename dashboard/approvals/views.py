@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from dashboard.accounts.models import Account
@@ -18,7 +18,12 @@ from dashboard.documents.viewer import answer_viewer
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_partial
 from dashboard.pagination import paginate
-from dashboard.reminders.service import ReminderSettings, SettingsError, update_settings
+from dashboard.reminders.service import (
+    ReminderSettings,
+    SettingsError,
+    resend_possible_at,
+    update_settings,
+)
 from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("approvals", __name__)
@@ -91,9 +96,7 @@ def resend(account_id: int, request_id: int):
     db.session.commit()
     if sent:
         return _after_list_action(approval, success=_("Approval request sent again."))
-    return _after_list_action(
-        approval, 422, error=_("Not sent: it was sent moments ago, or it is no longer pending.")
-    )
+    return _after_list_action(approval, 422, error=not_sent_reason(approval))
 
 
 @bp.route("/clients/<int:account_id>/approvals/<int:request_id>/cancel", methods=["POST"])
@@ -103,6 +106,19 @@ def cancel(account_id: int, request_id: int):
     service.cancel_request(current_user, approval)
     db.session.commit()
     return _after_list_action(approval, success=_("Approval request cancelled."))
+
+
+def not_sent_reason(approval: ApprovalRequest) -> str:
+    """Why a resend did nothing, and when it can go (R2's 10-minute guard)."""
+    if not approval.is_pending:
+        return _("Not sent: this request is no longer pending.")
+    possible = resend_possible_at(approval)
+    if possible is not None:
+        return _(
+            "Not sent: it was sent less than 10 minutes ago. It can be sent again at %(time)s.",
+            time=format_time(possible, "short"),
+        )
+    return _("Not sent: nobody can receive it (no contact with NOTIFY and portal access).")
 
 
 def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):
@@ -133,15 +149,35 @@ def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):
 def resend_pending(account_id: int):
     """Request approval for pending (D6): resend every pending request with one message."""
     account = firm_get(Account, account_id)
-    count = service.resend_all_pending(
+    outcome = service.resend_all_pending(
         current_user, account.id, account.firm_id, request.form.get("message", "")
     )
     db.session.commit()
-    message = ngettext(
-        "%(num)d approval request sent again.", "%(num)d approval requests sent again.", count
-    )
+    if outcome.sent:
+        category = "success"
+        message = ngettext(
+            "%(num)d approval request sent again.",
+            "%(num)d approval requests sent again.",
+            outcome.sent,
+        )
+        if outcome.too_soon:
+            message += " " + ngettext(
+                "%(num)d was not: it was sent less than 10 minutes ago.",
+                "%(num)d were not: they were sent less than 10 minutes ago.",
+                outcome.too_soon,
+            )
+    elif outcome.too_soon:
+        category = "error"
+        message = ngettext(
+            "Nothing was sent: the pending request was sent less than 10 minutes ago.",
+            "Nothing was sent: the %(num)d pending requests were sent less than 10 minutes ago.",
+            outcome.too_soon,
+        )
+    else:
+        category = "error"
+        message = _("Nothing was sent: no approval request is pending.")
     if not is_partial():
-        flash(message, "success")
+        flash(message, category)
         return redirect(url_for("approvals.approvals_tab", account_id=account.id))
     page = paginate(
         approvals_select(account.firm_id, account.id), current_app.config["CLIENTS_PER_PAGE"]
@@ -153,5 +189,5 @@ def resend_pending(account_id: int):
         tab_template="approvals/_subtab_approvals.html",
         page=page,
         subtab="approvals",
-        success=message,
+        **{category: message},
     )

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.audit.models import AuditEvent
 from dashboard.audit.service import record_item_event
@@ -191,6 +191,24 @@ def send_item(
     )
     db.session.flush()
     return recipients
+
+
+def resend_possible_at(item: ActionItem) -> datetime | None:
+    """When a manual resend of a pending item becomes possible again (the 10-minute guard
+    after a send or resend), or None when it is possible now."""
+    last = db.session.scalar(
+        select(func.max(AuditEvent.created_at)).where(
+            AuditEvent.subject_type == item.kind,
+            AuditEvent.subject_id == item.id,
+            AuditEvent.action.in_(("item.resent", "item.sent")),
+        )
+    )
+    if last is None:
+        return None
+    if last.tzinfo is None:  # SQLite hands back naive UTC
+        last = last.replace(tzinfo=UTC)
+    possible = last + RESEND_GUARD
+    return possible if possible > now() else None
 
 
 def resend_item(actor: User, item: ActionItem, message: str = "") -> bool:
