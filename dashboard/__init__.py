@@ -120,6 +120,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")
+    from dashboard.documents.actions import docs_subtabs
+
+    app.jinja_env.globals["docs_subtabs"] = docs_subtabs
 
     @app.context_processor
     def globals_for_templates() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.auth.models import User
@@ -57,13 +57,28 @@ class Contact(db.Model):
 class Folder(db.Model):
     __tablename__ = "folder"
     __table_args__ = (
-        UniqueConstraint("account_id", "name", name="uq_folder_account_name"),
+        # Names are unique among siblings: top-level folders per account (partial index,
+        # since NULL parents never collide in a UNIQUE constraint), sub-folders per parent.
+        Index(
+            "uq_folder_top_level_name",
+            "account_id",
+            "name",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
+        UniqueConstraint("parent_id", "name", name="uq_folder_parent_name"),
         CheckConstraint("access IN ('private', 'view', 'edit')", name="access"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    #: The folder this one sits in (a zip's or an uploaded folder's inner folders); NULL for
+    #: a top-level folder. A sub-folder carries its top-level folder's access (kept in step).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("folder.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
     #: private: firm only · view: client can view · edit: client can view and edit (upload).
     access: Mapped[str] = mapped_column(String(8), default="private")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import FOLDER_ACCESS, Account, Contact, Folder
@@ -79,7 +79,9 @@ def create_folder(actor: User, account: Account, name: str, access: str) -> Fold
     if access not in FOLDER_ACCESS:
         raise InvalidValue("access")
     exists = db.session.scalar(
-        select(Folder.id).where(Folder.account_id == account.id, Folder.name == name)
+        select(Folder.id).where(
+            Folder.account_id == account.id, Folder.parent_id.is_(None), Folder.name == name
+        )
     )
     if exists:
         raise InvalidValue("name")
@@ -114,14 +116,33 @@ def change_folder_access(actor: User, folder: Folder, access: str) -> Folder:
             new=access,
         )
         folder.access = access
+        # Sub-folders inherit their top-level folder's access.
+        db.session.execute(
+            update(Folder)
+            .where(Folder.id.in_(descendant_ids(folder)))
+            .values(access=access)
+            .execution_options(synchronize_session="fetch")
+        )
         db.session.flush()
     return folder
+
+
+def descendant_ids(folder: Folder) -> list[int]:
+    """Every folder below `folder`, at any depth (one query per level; trees are shallow)."""
+    found: list[int] = []
+    level = [folder.id]
+    while level:
+        level = list(db.session.scalars(select(Folder.id).where(Folder.parent_id.in_(level))))
+        found.extend(level)
+    return found
 
 
 def account_folders_with_documents(account: Account) -> list[tuple[Folder, list[Document]]]:
     """Every folder of the account with its documents, in two queries."""
     folders = db.session.scalars(
-        select(Folder).where(Folder.account_id == account.id).order_by(func.lower(Folder.name))
+        select(Folder)
+        .where(Folder.account_id == account.id, Folder.parent_id.is_(None))
+        .order_by(func.lower(Folder.name))
     ).all()
     return group_documents(folders)
 

@@ -21,6 +21,7 @@ from dashboard.items.document_actions import (
     DocumentFilter,
     MenuEntry,
     PageTab,
+    SubTab,
     UploadOption,
     ViewerSection,
     register_document_action,
@@ -191,6 +192,9 @@ class ApprovalDocumentAction(BaseDocumentAction):
                 _load_approvals_tab,
             )
         ]
+
+    def docs_subtabs(self) -> list[SubTab]:
+        return [SubTab("approvals", _l("Approvals"), "approvals.approvals_tab")]
 
 
 register_document_action(ApprovalDocumentAction())

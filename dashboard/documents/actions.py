@@ -13,6 +13,7 @@ from dashboard.items.document_actions import (
     DocumentFilter,
     MenuEntry,
     PageTab,
+    SubTab,
     UploadOption,
     ViewerSection,
     document_actions,
@@ -82,3 +83,8 @@ def filters() -> list[DocumentFilter]:
 
 def page_tabs() -> list[PageTab]:
     return [tab for action in document_actions() for tab in action.page_tabs()]
+
+
+def docs_subtabs() -> list[SubTab]:
+    """The Docs tab's sub-tabs after Documents, as the kinds declare them."""
+    return [tab for action in document_actions() for tab in action.docs_subtabs()]

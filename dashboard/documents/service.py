@@ -12,6 +12,7 @@ from dashboard.audit.service import record_event
 from dashboard.auth.models import User
 from dashboard.clock import now
 from dashboard.documents import storage
+from dashboard.documents.folders import split_path, subfolder_for
 from dashboard.documents.models import Document
 from dashboard.documents.uploads import stage_upload
 from dashboard.extensions import db
@@ -89,13 +90,14 @@ def upload_documents(
     try:
         staged = stage_upload(files, staging)
         moment = now()
+        subfolders: dict[tuple, Folder] = {}
         for item in staged:
+            path, leaf = split_path(item.name)
+            target = subfolder_for(folder, path, subfolders) if path else folder
             stored = storage.Stored(storage.keep(item.path, folder.firm_id), item.sha256, item.size)
             result.storage_keys.append(stored.key)
             result.documents.append(
-                add_document(
-                    actor, folder, item.name, stored, item.content_type, moment, description
-                )
+                add_document(actor, target, leaf, stored, item.content_type, moment, description)
             )
         return result
     except BaseException:

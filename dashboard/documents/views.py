@@ -23,6 +23,7 @@ from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
 from dashboard.clock import now
 from dashboard.documents import actions, service, storage
+from dashboard.documents.folders import ancestors, children_of
 from dashboard.documents.models import Document
 from dashboard.documents.responses import send_document, upload_into
 from dashboard.documents.viewer import answer_viewer, render_viewer
@@ -41,24 +42,43 @@ def require_staff() -> None:
     current_firm_id()
 
 
-def _docs_context(account: Account, **extra):
-    folders = accounts_service.account_folders_with_documents(account)
-    pairs = [(folder, document) for folder, documents in folders for document in documents]
+def _docs_context(account: Account, folder: Folder | None = None, **extra):
+    """The top-level folders, or one folder opened (with the way back up), with contents."""
+    if folder is None:
+        folders = accounts_service.account_folders_with_documents(account)
+        trail: list[Folder] = []
+    else:
+        folders = accounts_service.group_documents([folder])
+        trail = ancestors(folder)
+    pairs = [(f, document) for f, documents in folders for document in documents]
     return {
         "account": account,
         "folders": folders,
+        "opened": folder,
+        "trail": trail,
+        "subfolders": children_of([f.id for f, _ in folders]),
         "notes": actions.staff_annotations(pairs),
-        "upload_options": {folder.id: actions.upload_options(folder) for folder, _ in folders},
+        "upload_options": {f.id: actions.upload_options(f) for f, _ in folders},
         "folder_form": extra.pop("folder_form", None) or FolderForm(formdata=None),
         **extra,
     }
 
 
+def _opened_folder(account: Account) -> Folder | None:
+    """The folder a Docs form was sent from (hidden `opened`), to answer with it open."""
+    opened = request.values.get("opened", type=int)
+    return firm_get(Folder, opened, account_id=account.id) if opened else None
+
+
 def _answer(account: Account, status: int = 200, **extra):
     """A mutation answers the re-rendered Docs panel (htmx) or redirects to the tab."""
+    folder = _opened_folder(account)
     if is_partial():
-        return render_partial("documents/_tab_docs.html", status, **_docs_context(account, **extra))
+        context = _docs_context(account, folder, **extra)
+        return render_partial("documents/_tab_docs.html", status, **context)
     flash_outcome(**extra)
+    if folder is not None:
+        return redirect(url_for("documents.folder", account_id=account.id, folder_id=folder.id))
     return redirect(url_for("documents.docs_tab", account_id=account.id))
 
 
@@ -67,6 +87,16 @@ def docs_tab(account_id: int):
     """The Docs tab: folders with their access level and documents."""
     account = firm_get(Account, account_id)
     return render_account_tab(account, "docs", "documents/_tab_docs.html", **_docs_context(account))
+
+
+@bp.route("/clients/<int:account_id>/docs/folders/<int:folder_id>")
+def folder(account_id: int, folder_id: int):
+    """One folder opened in the Docs tab: its sub-folders and documents, the way back up."""
+    account = firm_get(Account, account_id)
+    opened = firm_get(Folder, folder_id, account_id=account.id)
+    return render_account_tab(
+        account, "docs", "documents/_tab_docs.html", **_docs_context(account, opened)
+    )
 
 
 @bp.route("/clients/<int:account_id>/folders", methods=["POST"])
@@ -98,6 +128,10 @@ def create_folder(account_id: int):
 def change_access(account_id: int, folder_id: int):
     """Change who may see a folder."""
     folder = firm_get(Folder, folder_id, account_id=account_id)
+    if folder.parent_id is not None:
+        return _answer(
+            folder.account, 422, error=_("A sub-folder has the access of its top-level folder.")
+        )
     form = FolderAccessForm()
     if not form.validate():
         return _answer(folder.account, 422, error=_("Choose an access level."))

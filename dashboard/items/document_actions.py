@@ -84,6 +84,16 @@ class PageTab:
     load: Callable[[int, str, int], dict]
 
 
+@dataclass(frozen=True)
+class SubTab:
+    """A sub-tab of an account's Docs tab ("Approvals", "Signatures"): `endpoint` takes
+    `account_id`."""
+
+    key: str
+    label: str
+    endpoint: str
+
+
 class DocumentAction(Protocol):
     name: str
 
@@ -114,6 +124,9 @@ class DocumentAction(Protocol):
 
     def page_tabs(self) -> list[PageTab]:
         """Tabs this action adds to the Documents page."""
+
+    def docs_subtabs(self) -> list[SubTab]:
+        """Sub-tabs this action adds to an account's Docs tab."""
 
 
 _ACTIONS: dict[str, DocumentAction] = {}
@@ -156,4 +169,7 @@ class BaseDocumentAction:
         return []
 
     def page_tabs(self) -> list[PageTab]:
+        return []
+
+    def docs_subtabs(self) -> list[SubTab]:
         return []

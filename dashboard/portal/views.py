@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort, redirect, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, with_polymorphic
 
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.service import group_documents
 from dashboard.documents import actions
+from dashboard.documents.folders import ancestors, children_of
 from dashboard.documents.responses import send_document, upload_into
 from dashboard.documents.service import tell_firm_about_upload
 from dashboard.extensions import db
@@ -42,18 +43,27 @@ def pending():
     )
 
 
-def _documents_context(**extra):
+def _documents_context(opened: Folder | None = None, **extra):
+    """The client's top-level folders, or one folder opened, with sub-folders and files."""
     accounts = portal_accounts()
-    folders = db.session.scalars(
-        portal_folders_select()
-        .options(joinedload(Folder.account))
-        .order_by(Folder.account_id, func.lower(Folder.name))
-    ).all()
+    if opened is None:
+        folders = db.session.scalars(
+            portal_folders_select()
+            .options(joinedload(Folder.account))
+            .where(Folder.parent_id.is_(None))
+            .order_by(Folder.account_id, func.lower(Folder.name))
+        ).all()
+        trail: list[Folder] = []
+    else:
+        folders, trail = [opened], ancestors(opened)
     grouped = group_documents(folders)
     document_ids = [document.id for _, documents in grouped for document in documents]
     return {
         "accounts": accounts,
         "folders": grouped,
+        "opened": opened,
+        "trail": trail,
+        "subfolders": children_of([f.id for f in folders]),
         "notes": actions.portal_annotations(document_ids),
         **extra,
     }
@@ -67,10 +77,26 @@ def documents():
     )
 
 
+@bp.route("/documents/folders/<int:folder_id>")
+def folder(folder_id: int):
+    """One folder the client may see, opened: its sub-folders and files."""
+    return render_page_or_partial(
+        "portal/documents.html",
+        "portal/_documents_panel.html",
+        **_documents_context(portal_get_folder(folder_id)),
+    )
+
+
 def _answer(account: Account, status: int = 200, **extra):
+    opened_id = request.values.get("opened", type=int)
+    opened = portal_get_folder(opened_id) if opened_id else None
     if is_partial():
-        return render_partial("portal/_documents_panel.html", status, **_documents_context(**extra))
+        return render_partial(
+            "portal/_documents_panel.html", status, **_documents_context(opened, **extra)
+        )
     flash_outcome(**extra)
+    if opened is not None:
+        return redirect(url_for("portal.folder", folder_id=opened.id))
     return redirect(url_for("portal.documents"))
 
 

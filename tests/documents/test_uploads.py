@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.accounts.models import Folder
 from dashboard.audit.models import AuditEvent
 from dashboard.documents.models import Document
 from dashboard.extensions import db
@@ -77,7 +78,7 @@ def test_plain_form_post_redirects_with_flash(client, world):
 
 
 def test_zip_is_unpacked_into_the_folder(client, ctx, world):
-    """Is a zip unpacked into the folder, keeping its inner folders in the names?"""
+    """Is a zip unpacked into the folder, its inner folders becoming sub-folders?"""
     client.login(world.a.staff.email)
     archive = _zip(
         {
@@ -90,7 +91,8 @@ def test_zip_is_unpacked_into_the_folder(client, ctx, world):
     response = _upload(client, world, [(archive, "papers.zip")])
     assert response.status_code == 200, response.data
     names = set(db.session.scalars(select(Document.name)))
-    assert {"2025/bank.pdf", "notes.txt"} <= names
+    assert {"bank.pdf", "notes.txt"} <= names
+    assert db.session.scalar(select(Folder.name).where(Folder.parent_id.is_not(None))) == "2025"
     assert "papers.zip" not in names and not any("MACOSX" in n for n in names)
 
 
@@ -268,7 +270,7 @@ def test_docs_tab_constant_queries(app, client, ctx, world):
 
 def test_a_folder_upload_keeps_its_inner_paths(client, ctx, world):
     """A folder chosen in the browser arrives as files named with their relative paths:
-    are the paths kept (and nothing climbs out)?"""
+    do the paths become sub-folders (and nothing climbs out)?"""
     client.login(world.a.staff.email)
     response = _upload(
         client,
@@ -280,4 +282,8 @@ def test_a_folder_upload_keeps_its_inner_paths(client, ctx, world):
     )
     assert response.status_code == 200
     names = set(db.session.scalars(select(Document.name)))
-    assert {"Taxes/2025/bank.pdf", "Taxes/evil.pdf"} <= names
+    assert {"bank.pdf", "evil.pdf"} <= names
+    folders = dict(db.session.execute(select(Folder.name, Folder.parent_id)).all())
+    assert folders["2025"] == db.session.scalar(select(Folder.id).where(Folder.name == "Taxes"))
+    evil = db.session.scalar(select(Document.folder_id).where(Document.name == "evil.pdf"))
+    assert evil == db.session.scalar(select(Folder.id).where(Folder.name == "Taxes"))
