@@ -127,7 +127,9 @@
       var reads = [];
       for (var k = 0; k < items.length; k++) {
         var entry = items[k].webkitGetAsEntry && items[k].webkitGetAsEntry();
-        if (entry) { reads.push(readEntry(entry, "", files)); }
+        if (entry) { reads.push(readEntry(entry, "", files)); continue; }
+        var file = items[k].kind === "file" && items[k].getAsFile();
+        if (file) { files.push(file); }  // no file-system entry (a file handed by script)
       }
       Promise.all(reads).then(function () {
         var transfer = new DataTransfer();
