@@ -1,5 +1,6 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 
+from dashboard.accounts.invites import PortalInvite
 from dashboard.accounts.models import Account, Contact, Folder
 from dashboard.approvals.models import ApprovalRequest
 from dashboard.audit.models import AuditEvent
@@ -22,6 +23,7 @@ __all__ = [
     "InboxEntry",
     "NotificationPreference",
     "OutboxEmail",
+    "PortalInvite",
     "Reminder",
     "SweepStatus",
     "User",
