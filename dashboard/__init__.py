@@ -85,6 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.chats.bulk_views import bp as bulk_bp
     from dashboard.chats.views import bp as chats_bp
     from dashboard.dev.views import bp as dev_bp
+    from dashboard.documents.preview import bp as document_preview_bp
+    from dashboard.documents.preview import portal_bp as portal_preview_bp
     from dashboard.documents.views import bp as documents_bp
     from dashboard.health import bp as health_bp
     from dashboard.notify.views import bp as notify_bp
@@ -95,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(document_preview_bp)
+    app.register_blueprint(portal_preview_bp)
     import_kind_pages()  # each kind adds its client pages to the portal blueprint
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
@@ -217,6 +221,8 @@ def _security_headers(response):
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
         "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+        # The document viewer's pdf.js worker (vendored): our own origin only.
+        "worker-src 'self'; "
         # Chat video embeds (C8): only these players, always in a sandboxed iframe.
         "frame-src https://www.youtube-nocookie.com https://player.vimeo.com "
         "https://www.loom.com https://drive.google.com",
