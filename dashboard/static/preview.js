@@ -77,7 +77,10 @@ class PdfView {
       this.slots.push({ n, el: slot, drawnWidth: 0, task: null });
     }
     this.applyZoom();
+    // Pages are drawn as they come near the part of the box (or the window) that shows them.
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(this.box).overflowY);
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), {
+      root: scrolls ? this.box : null,
       rootMargin: "400px 0px",
     });
     this.slots.forEach((slot) => this.observer.observe(slot.el));
@@ -177,8 +180,12 @@ class PdfView {
   }
 
   updateCount() {
-    // The page that holds the line 40 % down the window (or the last one above it).
-    const line = window.innerHeight * 0.4;
+    // The page that holds the line 40 % down the visible part of the pages (or the last one
+    // above it); the pages scroll in their box on a wide screen, with the window on a phone.
+    const box = this.box.getBoundingClientRect();
+    const top = Math.max(box.top, 0);
+    const bottom = Math.min(box.bottom, window.innerHeight);
+    const line = top + Math.max(bottom - top, 0) * 0.4;
     let current = 1;
     for (const slot of this.slots) {
       if (slot.el.getBoundingClientRect().top <= line) current = slot.n;
