@@ -1,15 +1,18 @@
-"""Account rules: the Clients list, NOTIFY, folders."""
+"""Account rules: the Clients list, contacts and NOTIFY, folders."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import FOLDER_ACCESS, Account, Contact, Folder
 from dashboard.audit.service import record_event
-from dashboard.auth.models import User
+from dashboard.auth.models import LANGUAGES, User
 from dashboard.documents.models import Document
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
@@ -24,15 +27,23 @@ CLIENT_FILTERS = {"awaiting_approval": "approval"}
 
 
 def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:
-    """Accounts of a firm with their contact and document counts, in one query."""
+    """Accounts of a firm with their contact, document and NOTIFY counts, in one query."""
     contact_count = (
         select(func.count(Contact.id)).where(Contact.account_id == Account.id).scalar_subquery()
     )
     document_count = (
         select(func.count(Document.id)).where(Document.account_id == Account.id).scalar_subquery()
     )
+    notify_count = (
+        select(func.count(Contact.id))
+        .where(Contact.account_id == Account.id, Contact.notify.is_(True))
+        .scalar_subquery()
+    )
     stmt = select(
-        Account, contact_count.label("contact_count"), document_count.label("document_count")
+        Account,
+        contact_count.label("contact_count"),
+        document_count.label("document_count"),
+        notify_count.label("notify_count"),
     ).where(Account.firm_id == firm_id)
     search = search.strip()
     if search:
@@ -164,3 +175,141 @@ def group_documents(folders: Sequence[Folder]) -> list[tuple[Folder, list[Docume
     for document in documents:
         by_folder[document.folder_id].append(document)
     return [(folder, by_folder[folder.id]) for folder in folders]
+
+
+#: A practical address check (no DNS): something@domain.tld, no spaces.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@dataclass(frozen=True)
+class ContactValues:
+    """What staff enter for a contact on the Info tab."""
+
+    name: str
+    email: str
+    language: str
+    time_zone: str | None
+    portal_access: bool
+    notify: bool
+
+
+def valid_time_zone(name: str | None) -> bool:
+    """Is `name` an IANA time zone this system knows?"""
+    if not name or name != name.strip() or "/" not in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _clean(values: ContactValues) -> ContactValues:
+    name = values.name.strip()
+    email = values.email.strip().lower()
+    time_zone = (values.time_zone or "").strip() or None
+    if not name or len(name) > 200:
+        raise InvalidValue("name")
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise InvalidValue("email")
+    if values.language not in LANGUAGES:
+        raise InvalidValue("language")
+    if time_zone is not None and not valid_time_zone(time_zone):
+        raise InvalidValue("time_zone")
+    return ContactValues(
+        name, email, values.language, time_zone, values.portal_access, values.notify
+    )
+
+
+def _user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def add_contact(actor: User, account: Account, values: ContactValues) -> Contact:
+    """Link a person to the account: a new client login, or the firm's existing client with
+    that address (one person, several accounts). An address used by staff or by another firm
+    is refused (emails are logins, unique across the installation)."""
+    values = _clean(values)
+    user = _user_by_email(values.email)
+    if user is None:
+        user = User(
+            firm_id=account.firm_id,
+            email=values.email,
+            name=values.name,
+            role="client",
+            language=values.language,
+            time_zone=values.time_zone,
+        )
+        db.session.add(user)
+        db.session.flush()
+    elif user.firm_id != account.firm_id or user.is_staff:
+        raise InvalidValue("email_in_use")
+    else:
+        linked = db.session.scalar(
+            select(Contact.id).where(Contact.account_id == account.id, Contact.user_id == user.id)
+        )
+        if linked:
+            raise InvalidValue("email_in_account")
+    contact = Contact(
+        firm_id=account.firm_id,
+        account_id=account.id,
+        user_id=user.id,
+        portal_access=values.portal_access,
+        notify=values.notify,
+    )
+    contact.user = user
+    db.session.add(contact)
+    db.session.flush()
+    record_event(
+        firm_id=account.firm_id,
+        account_id=account.id,
+        actor=actor,
+        subject_type="contact",
+        subject_id=contact.id,
+        action="contact.added",
+        contact=user.name,
+    )
+    return contact
+
+
+def update_contact(actor: User, contact: Contact, values: ContactValues) -> Contact:
+    """Change a contact; name, email, language and time zone belong to the person (User),
+    so they change on every account the person is a contact of."""
+    values = _clean(values)
+    user = contact.user
+    if values.email != user.email:
+        other = _user_by_email(values.email)
+        if other is not None and other.id != user.id:
+            if other.firm_id == contact.firm_id and not other.is_staff:
+                linked = db.session.scalar(
+                    select(Contact.id).where(
+                        Contact.account_id == contact.account_id, Contact.user_id == other.id
+                    )
+                )
+                if linked:
+                    raise InvalidValue("email_in_account")
+            raise InvalidValue("email_in_use")
+    changed = {
+        field: getattr(values, field)
+        for field in ("name", "email", "language", "time_zone")
+        if getattr(user, field) != getattr(values, field)
+    }
+    for field, value in changed.items():
+        setattr(user, field, value)
+    for field in ("portal_access", "notify"):
+        if getattr(contact, field) != getattr(values, field):
+            changed[field] = getattr(values, field)
+            setattr(contact, field, getattr(values, field))
+    if changed:
+        record_event(
+            firm_id=contact.firm_id,
+            account_id=contact.account_id,
+            actor=actor,
+            subject_type="contact",
+            subject_id=contact.id,
+            action="contact.updated",
+            contact=user.name,
+            fields=sorted(changed),
+        )
+        db.session.flush()
+    return contact

@@ -1,4 +1,4 @@
-"""Login, logout and the language switcher."""
+"""Login, logout, setting a password from an invitation, and the language switcher."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dashboard.accounts import invites
 from dashboard.auth import service
-from dashboard.auth.forms import LoginForm
+from dashboard.auth.forms import LoginForm, SetPasswordForm
 from dashboard.auth.models import LANGUAGES
 from dashboard.extensions import db
+from dashboard.i18n import language
+from dashboard.notify.outbox import recipient_locale
 
 bp = Blueprint("auth", __name__)
 
@@ -60,6 +63,34 @@ def login():
             return redirect(next_url or _home_for(user))
     status = 200 if not (form.errors or error) else 422
     return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Public: a client sets a portal password from an invitation link, then is logged in."""
+    invite = invites.usable_invite(token)
+    if invite is None:
+        return render_template("auth/invite_invalid.html"), 410
+    form = SetPasswordForm()
+    # The invitee's language, unless they picked another one on this page.
+    with language(session.get("language") or recipient_locale(invite.user)):
+        if form.validate_on_submit():
+            try:
+                user = invites.accept_invite(token, form.password.data or "")
+            except invites.InviteError:
+                db.session.rollback()
+                return render_template("auth/invite_invalid.html"), 410
+            chosen_language = session.get("language")
+            db.session.commit()
+            session.clear()
+            if chosen_language:
+                session["language"] = chosen_language
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            return redirect(url_for("portal.pending"))
+        status = 422 if form.errors else 200
+        return render_template("auth/set_password.html", form=form, invite=invite), status
 
 
 @bp.route("/logout", methods=["POST"])

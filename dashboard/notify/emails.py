@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -23,6 +24,20 @@ class RenderedEmail:
     html: str
 
 
+#: Emails about no action item, rendered by the feature that writes them (by purpose).
+RENDERERS: dict[str, Callable[[OutboxEmail, Firm], RenderedEmail]] = {}
+
+
+def register_email(purpose: str):
+    """Decorator: `fn(row, firm) -> RenderedEmail` renders outbox rows of this purpose."""
+
+    def decorate(fn: Callable[[OutboxEmail, Firm], RenderedEmail]):
+        RENDERERS[purpose] = fn
+        return fn
+
+    return decorate
+
+
 def reminder_label(number: int | None) -> str:
     """ "Reminder", "2nd reminder", "3rd reminder"… in the current language (B6)."""
     if not number or number == 1:
@@ -42,6 +57,8 @@ def render(row: OutboxEmail) -> RenderedEmail:
     firm = db.session.get(Firm, row.firm_id)
     assert firm is not None
     with force_locale(row.locale):
+        if row.purpose in RENDERERS:
+            return RENDERERS[row.purpose](row, firm)
         if row.item_id is not None and row.purpose in ("notification", "reminder", "resend"):
             return _render_item_email(row, firm)
         return _render_staff_email(row, firm)
