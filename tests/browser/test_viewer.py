@@ -149,6 +149,15 @@ def test_staff_and_client_see_every_page_and_zoom(browser: Browser, server_url, 
     expect(staff.get_by_test_id("preview-page-count")).to_have_text("Page 2 of 2")
     expect(staff.locator(".doc-preview-page").nth(1).locator("canvas")).to_be_visible()  # lazily
     staff.screenshot(path=str(SHOTS / "viewer-staff-1366-page2.png"))
+    # A form in the viewer answers with the panel re-rendered by htmx: the preview draws again.
+    staff.evaluate(
+        "document.getElementById('viewer-panel').dataset.old = '1';"
+        "htmx.ajax('GET', location.pathname, {target: '#viewer-panel', swap: 'outerHTML'})"
+    )
+    expect(staff.locator("#viewer-panel[data-old]")).to_have_count(0)
+    expect(staff.locator("[data-preview-ready]")).to_have_count(1)
+    expect(staff.locator(".doc-preview-page").first.locator("canvas")).to_be_visible()
+    expect(staff.get_by_test_id("preview-page-count")).to_have_text("Page 1 of 2")
     assert staff_problems == []
 
     # --- client, phone ----------------------------------------------------------------------
@@ -168,3 +177,27 @@ def test_staff_and_client_see_every_page_and_zoom(browser: Browser, server_url, 
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # the box scrolls
     phone.screenshot(path=str(SHOTS / "viewer-client-390-zoomed.png"), full_page=False)
     assert phone_problems == []
+
+
+def test_client_sees_text_as_text_on_a_phone(browser: Browser, server_url, world):
+    """Is a CSV holding markup shown in the client's page as plain text (no element made from
+    it), wrapped to the phone's width?"""
+    world.a.contact.user.language = "en"
+    data = "date;label\n2025-01-02;<b>bold</b><img src=x onerror=alert(1)>\n" + "x" * 300
+    document = add_document_bytes(
+        world.a.staff, world.a.folders["view"], "bank.csv", data.encode(), "text/csv"
+    )
+    approval = make_approval(world.a.staff, document)
+    approval_id, client_email = approval.id, world.a.contact.user.email
+    db.session.commit()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _login(phone, server_url, client_email)
+    problems = _watch_console(phone)
+    phone.goto(f"{server_url}/portal/approvals/{approval_id}")
+    text = phone.get_by_test_id("preview-text")
+    expect(text).to_have_text(data)
+    assert text.locator("b, img").count() == 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(SHOTS / "viewer-client-390-csv.png"), full_page=True)
+    assert problems == []
