@@ -52,10 +52,17 @@ COMMON_TIME_ZONES = (
 )
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ContactForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_stripped]
+    )
     email = EmailField(
         _l("Email"),
+        filters=[_stripped],
         validators=[
             DataRequired(),
             Length(max=254),
