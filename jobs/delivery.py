@@ -96,6 +96,8 @@ def _deliver_one(outbox_id: int, connection):
         recipients=[row.to_email],
         body=rendered.text,
         html=rendered.html,
+        sender=rendered.sender or None,
+        reply_to=rendered.reply_to,
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     message.msgId = row.message_id  # stable across retries

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.utils import formataddr, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from dashboard.auth.models import Firm
+from dashboard.auth.models import Firm, User
 from dashboard.extensions import db
 from dashboard.items.kinds import kind_of
 from dashboard.items.models import ActionItem
@@ -22,6 +23,10 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    #: The From header: the firm's name with the configured sending address.
+    sender: str = ""
+    #: The Reply-To header: the staff member who sent the item, when there is one.
+    reply_to: str | None = None
 
 
 #: Emails about no action item, rendered by the feature that writes them (by purpose).
@@ -53,15 +58,29 @@ def absolute_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
+def firm_sender(firm: Firm) -> str:
+    """ "Firm name <address>": the firm's name shown, the address from MAIL_DEFAULT_SENDER."""
+    configured = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
+    if isinstance(configured, tuple):
+        address = configured[1]
+    else:
+        address = parseaddr(configured)[1] or configured
+    return formataddr((firm.name, address))
+
+
 def render(row: OutboxEmail) -> RenderedEmail:
     firm = db.session.get(Firm, row.firm_id)
     assert firm is not None
     with force_locale(row.locale):
         if row.purpose in RENDERERS:
-            return RENDERERS[row.purpose](row, firm)
-        if row.item_id is not None and row.purpose in ("notification", "reminder", "resend"):
-            return _render_item_email(row, firm)
-        return _render_staff_email(row, firm)
+            rendered = RENDERERS[row.purpose](row, firm)
+        elif row.item_id is not None and row.purpose in ("notification", "reminder", "resend"):
+            rendered = _render_item_email(row, firm)
+        else:
+            rendered = _render_staff_email(row, firm)
+    if not rendered.sender:
+        rendered = replace(rendered, sender=firm_sender(firm))
+    return rendered
 
 
 def _render_item_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
@@ -70,22 +89,30 @@ def _render_item_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
     kind = kind_of(item)
     content = kind.email(item, row.purpose, {**row.context, "firm": firm.name})
     if row.purpose == "reminder":
-        subject = f"{reminder_label(row.reminder_number)}: {content.subject}"
+        # "Reminder: <the item>", never a prefix on the notification's own subject.
+        subject = _(
+            "%(reminder)s: %(title)s",
+            reminder=reminder_label(row.reminder_number),
+            title=kind.title(item),
+        )
     elif row.purpose == "resend":
-        subject = f"{reminder_label(1)}: {content.subject}"
+        subject = _("Sent again: %(title)s", title=kind.title(item))
     else:
         subject = content.subject
+    sent_by = db.session.get(User, item.sent_by_id) if item.sent_by_id else None
     context = {
         "name": row.recipient.name if row.recipient else "",
         "content": content,
         "url": absolute_url(kind.portal_path(item)),
         "firm": firm.name,
-        "is_reminder": row.purpose in ("reminder", "resend"),
+        "is_reminder": row.purpose == "reminder",
+        "is_resend": row.purpose == "resend",
     }
     return RenderedEmail(
         subject=subject,
         text=render_template("emails/action.txt", **context),
         html=render_template("emails/action.html", **context),
+        reply_to=formataddr((sent_by.name, sent_by.email)) if sent_by else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from babel.dates import get_day_names
+from babel.lists import format_list
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -63,17 +64,18 @@ def resend(account_id: int, item_id: int):
     """Resend from the ⋯ menu: one more email now, also when automatic reminders are on."""
     item = firm_get(ActionItem, item_id, account_id=account_id)
     sent = resend_item(current_user, item, request.form.get("message", "").strip()[:5000])
+    names = [user.name or user.email for user in kind_of(item).recipients(item)] if sent else []
     db.session.commit()
-    message = (
-        _("Sent again.")
-        if sent
-        else _("Not sent: it was sent moments ago, or it is no longer pending.")
-    )
+    if sent:
+        message = _("Sent again to %(names)s.", names=format_list(names, locale=str(get_locale())))
+    else:
+        message = _("Not sent: it was sent moments ago, or it is no longer pending.")
     if is_partial():
         return trigger(
             panel(item, success=message if sent else None, error=None if sent else message),
             "itemChanged",
         )
+    flash(message, "success" if sent else "warning")
     return redirect(request.referrer or url_for("accounts.info_tab", account_id=account_id))
 
 

@@ -46,7 +46,7 @@ def test_client_reply_stops_reminders(ctx, world, mailbox, run_worker, frozen_cl
     address = world.a.contact.user.email
     assert subjects(mailbox, address) == ["New message: Receipts"]
     run_days(frozen_clock, run_worker, MONDAY_10, 2)  # Wednesday: first reminder
-    assert subjects(mailbox, address)[-1] == "Reminder: New message: Receipts"
+    assert subjects(mailbox, address)[-1] == "Reminder: Receipts"
     service.post_client_message(world.a.contact.user, thread, "Here they are")
     db.session.commit()
     run_days(frozen_clock, run_worker, MONDAY_10 + timedelta(days=2), 10)
@@ -79,7 +79,7 @@ def test_reminders_concern_only_the_latest_message(ctx, world, mailbox, run_work
     sweep()
     run_worker()
     reminder = mailbox.to(address)[-1]
-    assert reminder["Subject"] == "Reminder: New message: Receipts"
+    assert reminder["Subject"] == "Reminder: Receipts"
     assert "Second question" in reminder.get_body(("plain",)).get_content()
     assert "First question" not in reminder.get_body(("plain",)).get_content()
 
@@ -103,7 +103,7 @@ def test_archive_stops_and_reopen_restarts(ctx, world, mailbox, run_worker, froz
     assert subjects(mailbox, address) == [
         "New message: Receipts",
         "New message: Receipts",
-        "Reminder: New message: Receipts",
+        "Reminder: Receipts",
     ]
 
 

@@ -106,7 +106,7 @@ def test_an_outage_ending_at_night_sends_the_overdue_reminder_when_the_window_op
     run_worker()
 
     [accepted] = sink.to(world.a.contact.user.email)
-    assert accepted.message["Subject"] == "Reminder: Please review view.pdf"
+    assert accepted.message["Subject"] == "Reminder: view.pdf"
     db.session.expire_all()
     [row] = db.session.scalars(
         select(OutboxEmail).where(

@@ -119,7 +119,7 @@ def test_redis_down_during_the_sweep_the_reminder_goes_once_when_it_is_back(
     assert sweep().requeued == 0
     run_worker()
     subjects = [a.message["Subject"] for a in sink.to(world.a.contact.user.email)]
-    assert subjects == ["Please review view.pdf", "Reminder: Please review view.pdf"]
+    assert subjects == ["Please review view.pdf", "Reminder: view.pdf"]
     assert [r.state for r in rows_for(request.id)] == ["sent", "sent"]
 
 

@@ -138,7 +138,8 @@ def test_resend_emails_bumps_audits_and_restarts_the_timer(
     sweep()
     run_worker()
     subjects = [m["Subject"] for m in mailbox.to(world.a.contact.user.email)]
-    assert subjects.count("Reminder: Please review view.pdf") == 1  # the resend only
+    assert subjects.count("Sent again: view.pdf") == 1  # the resend, titled as such
+    assert "Reminder: view.pdf" not in subjects  # the timer restarted at the resend
     assert any("edit.pdf" in s and s.startswith("Reminder") for s in subjects)
 
 
@@ -156,9 +157,9 @@ def test_three_reminders_every_two_days(ctx, world, mailbox, run_worker, frozen_
     subjects = [m["Subject"] for m in mailbox.to(world.a.contact.user.email)]
     assert subjects == [
         "Please review view.pdf",
-        "Reminder: Please review view.pdf",
-        "2nd reminder: Please review view.pdf",
-        "3rd reminder: Please review view.pdf",
+        "Reminder: view.pdf",
+        "2nd reminder: view.pdf",
+        "3rd reminder: view.pdf",
     ]
 
 
