@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when a firm already exists.")
     def seed_demo_command(if_empty: bool) -> None:
-        """Create the demo firm, its staff, 25 client accounts, folders and documents."""
+        """Create the demo firm, its staff, 65 client accounts, folders, documents and a story."""
         from dashboard.auth.models import Firm
         from dashboard.demo import DEMO_PASSWORD, seed_demo
 

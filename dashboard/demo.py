@@ -1,8 +1,10 @@
-"""Demo data for `make run`: one firm, staff in four languages, 25 client accounts."""
+"""Demo data for `make run`: one firm, staff in four languages, 65 client accounts, and a
+twelve-day story (approvals, chats, reminders already sent) played through the services."""
 
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 
 from dashboard.accounts.models import Account, Contact, Folder
@@ -78,15 +80,126 @@ CONTACT_NAMES = [
     ("Emily Chen", "en"),
 ]
 
-FOLDERS = [("Private notes", "private"), ("Tax returns", "view"), ("From the client", "edit")]
+#: More accounts, so the Clients list has a second page (CLIENTS_PER_PAGE is 50).
+EXTRA_ACCOUNTS = {
+    "fr": (
+        ["Boucherie", "Plomberie", "Cabinet", "Traiteur", "Studio"],
+        ["Lambert", "Bonnet", "Mercier", "Faure", "Chevalier", "Robin", "Gauthier", "Perrin"],
+        ["Manon", "Théo", "Inès", "Lucas", "Zoé", "Arthur", "Jade", "Paul"],
+    ),
+    "pt_PT": (
+        ["Padaria", "Oficina", "Clínica", "Mercearia", "Atelier"],
+        ["Carvalho", "Gomes", "Martins", "Sousa", "Fernandes", "Ribeiro", "Pinto", "Nunes"],
+        ["Joana", "Miguel", "Sofia", "André", "Rita", "Pedro", "Catarina", "Nuno"],
+    ),
+    "nl": (
+        ["Bakkerij", "Schilderwerken", "Tandartspraktijk", "Bloemen", "Fietsen"],
+        ["de Jong", "Peters", "Hendriks", "Dekker", "Brouwer", "de Wit", "Vos", "Meijer"],
+        ["Anouk", "Lars", "Noor", "Sem", "Julia", "Daan", "Fleur", "Ruben"],
+    ),
+    "en": (
+        ["Bakery", "Consulting", "Joinery", "Print Shop", "Dental"],
+        ["Taylor", "Walsh", "Murphy", "Evans", "Clarke", "Byrne", "Hughes", "Price"],
+        ["Grace", "Oliver", "Amelia", "Jack", "Isla", "Harry", "Ava", "Noah"],
+    ),
+}
+EXTRA_PER_LANGUAGE = 10
 
+#: The three folders of every account and the sample files, named in the firm's language.
+FOLDER_NAMES = {
+    "en": {"private": "Private notes", "view": "Tax returns", "edit": "From the client"},
+    "fr": {"private": "Notes internes", "view": "Déclarations", "edit": "Envoyés par le client"},
+    "pt_PT": {"private": "Notas internas", "view": "Declarações", "edit": "Enviados pelo cliente"},
+    "nl": {"private": "Interne notities", "view": "Aangiften", "edit": "Van de klant"},
+}
+FOLDERS = [("private", "private"), ("view", "view"), ("edit", "edit")]
+FILE_NAMES = {
+    "en": {
+        "tax_return": "Tax return 2025.pdf",
+        "engagement": "Engagement letter.pdf",
+        "working": "Working papers.xlsx",
+        "bank": "Bank statement March.pdf",
+        "receipts": "Receipts.csv",
+    },
+    "fr": {
+        "tax_return": "Liasse fiscale 2025.pdf",
+        "engagement": "Lettre de mission.pdf",
+        "working": "Feuilles de travail.xlsx",
+        "bank": "Relevé bancaire mars.pdf",
+        "receipts": "Justificatifs.csv",
+    },
+    "pt_PT": {
+        "tax_return": "Declaração IRC 2025.pdf",
+        "engagement": "Carta de compromisso.pdf",
+        "working": "Papéis de trabalho.xlsx",
+        "bank": "Extrato bancário março.pdf",
+        "receipts": "Recibos.csv",
+    },
+    "nl": {
+        "tax_return": "Aangifte 2025.pdf",
+        "engagement": "Opdrachtbevestiging.pdf",
+        "working": "Werkdocumenten.xlsx",
+        "bank": "Bankafschrift maart.pdf",
+        "receipts": "Bonnetjes.csv",
+    },
+}
 SAMPLE_FILES = [
-    ("Tax returns", "Tax return 2025.pdf"),
-    ("Tax returns", "Engagement letter.pdf"),
-    ("Private notes", "Working papers.xlsx"),
-    ("From the client", "Bank statement March.pdf"),
-    ("From the client", "Receipts.csv"),
+    ("view", "tax_return"),
+    ("view", "engagement"),
+    ("private", "working"),
+    ("edit", "bank"),
+    ("edit", "receipts"),
 ]
+
+#: Chat templates (R7), one per language the firm's clients speak.
+CHAT_TEMPLATES = [
+    (
+        "Pièces manquantes",
+        "Pièces manquantes pour votre bilan",
+        "Bonjour,\nPour terminer votre bilan, il nous manque quelques pièces. Merci de les "
+        "déposer dans le portail.",
+    ),
+    (
+        "Missing documents (EN)",
+        "Missing documents for your accounts",
+        "Hello,\nTo finish your accounts we still need a few documents. Please upload them in "
+        "the portal.",
+    ),
+    (
+        "Documentos em falta (PT)",
+        "Documentos em falta para as suas contas",
+        "Olá,\nPara concluir as suas contas faltam-nos alguns documentos. Carregue-os no portal, "
+        "por favor.",
+    ),
+    (
+        "Ontbrekende stukken (NL)",
+        "Ontbrekende stukken voor uw jaarrekening",
+        "Hallo,\nOm uw jaarrekening af te ronden missen we nog enkele stukken. Wilt u ze in het "
+        "portaal zetten?",
+    ),
+]
+#: A chat per language, started from the matching template.
+CHAT_TEMPLATE_BY_LANGUAGE = {"fr": 0, "en": 1, "pt_PT": 2, "nl": 3}
+CHAT_TASKS = {
+    "fr": ["Relevés bancaires de décembre", "Factures fournisseurs du T4"],
+    "en": ["December bank statements", "Q4 supplier invoices"],
+    "pt_PT": ["Extratos bancários de dezembro", "Faturas de fornecedores do T4"],
+    "nl": ["Bankafschriften december", "Inkoopfacturen Q4"],
+}
+CLIENT_REPLIES = {
+    "fr": "Merci, je dépose les relevés ce soir.",
+    "en": "Thanks, I will upload the statements tonight.",
+    "pt_PT": "Obrigado, envio os extratos hoje à noite.",
+    "nl": "Dank u, ik zet de afschriften vanavond in het portaal.",
+}
+APPROVAL_MESSAGES = {
+    "fr": "Merci de vérifier les chiffres avant le dépôt.",
+    "en": "Please check the figures before we file.",
+    "pt_PT": "Verifique os valores antes da entrega, por favor.",
+    "nl": "Wilt u de cijfers controleren voordat we indienen?",
+}
+#: The demo's story starts this long ago, so reminders have already gone out.
+STORY_DAYS = 12
 
 
 def _pdf(title: str) -> bytes:
@@ -127,13 +240,62 @@ def _content(name: str, account: str) -> tuple[bytes, str]:
     )
 
 
+def _all_accounts() -> list[tuple[str, list[tuple[str, str]]]]:
+    """(account name, [(contact name, language)…]) for every demo account."""
+    accounts = []
+    for index, account_name in enumerate(ACCOUNT_NAMES):
+        people = [CONTACT_NAMES[index]]
+        if index % 3 == 0:
+            people.append(CONTACT_NAMES[(index + 7) % len(CONTACT_NAMES)])
+        accounts.append((account_name, people))
+    for number in range(EXTRA_PER_LANGUAGE):
+        for language, (trades, surnames, first_names) in EXTRA_ACCOUNTS.items():
+            surname = surnames[number % len(surnames)]
+            trade = trades[(number + number // len(surnames)) % len(trades)]
+            first = first_names[(number * 3) % len(first_names)]
+            people = [(f"{first} {surname}", language)]
+            if number % 4 == 1:
+                people.append(
+                    (f"{first_names[(number * 3 + 1) % len(first_names)]} {surname}", language)
+                )
+            accounts.append((f"{trade} {surname}", people))
+    return accounts
+
+
+@contextmanager
+def _story_clock(moment):
+    """Run the demo's past at `moment` (the one clock); emails are recorded, not queued."""
+    from dashboard import clock
+    from dashboard.notify import outbox
+
+    original = outbox.enqueue_delivery
+    outbox.enqueue_delivery = lambda ids: True  # the demo's emails are marked delivered
+    clock.set_now(moment)
+    try:
+        yield
+    finally:
+        clock.set_now(None)
+        outbox.enqueue_delivery = original
+
+
 def seed_demo() -> list[tuple[str, str, str]]:
     """Create the demo firm; returns (role, email, language) of the logins it made."""
+    present = now()
+    with _story_clock(present - timedelta(days=STORY_DAYS)):
+        logins = _seed(present)
+    return logins
+
+
+def _seed(present) -> list[tuple[str, str, str]]:
+    from dashboard import clock
+
     rng = random.Random(2026)
     password_hash = hash_password(DEMO_PASSWORD)
     firm = Firm(name="Cabinet Relance Démo", default_language="fr", time_zone="Europe/Paris")
     db.session.add(firm)
     db.session.flush()
+    folder_names = FOLDER_NAMES[firm.default_language]
+    file_names = FILE_NAMES[firm.default_language]
     logins: list[tuple[str, str, str]] = []
     staff: list[User] = []
     for role, name, email, language in STAFF:
@@ -151,15 +313,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
     db.session.flush()
     started = now() - timedelta(days=40)
     approvals: list[tuple[Account, Document, User]] = []
-    for index, account_name in enumerate(ACCOUNT_NAMES):
+    chats: list[tuple[Account, str]] = []
+    chat_languages: set[str] = set()
+    for index, (account_name, people) in enumerate(_all_accounts()):
         account = Account(
             firm_id=firm.id, name=account_name, created_at=started + timedelta(hours=index)
         )
         db.session.add(account)
         db.session.flush()
-        people = [CONTACT_NAMES[index]]
-        if index % 3 == 0:
-            people.append(CONTACT_NAMES[(index + 7) % len(CONTACT_NAMES)])
         for position, (person, language) in enumerate(people):
             slug = person.lower().replace(" ", ".").encode("ascii", "ignore").decode()
             email = f"{slug}.{index}@client.relance.test"
@@ -186,46 +347,159 @@ def seed_demo() -> list[tuple[str, str, str]]:
             if position == 0 and index < 3:
                 logins.append(("client", email, language))
         folders = {}
-        for folder_name, access in FOLDERS:
-            folder = Folder(firm_id=firm.id, account_id=account.id, name=folder_name, access=access)
+        for key, access in FOLDERS:
+            folder = Folder(
+                firm_id=firm.id, account_id=account.id, name=folder_names[key], access=access
+            )
             db.session.add(folder)
-            folders[folder_name] = folder
+            folders[key] = folder
         db.session.flush()
-        for folder_name, file_name in SAMPLE_FILES:
+        # The first accounts get every sample file; the others two, to keep seeding fast.
+        samples = (
+            SAMPLE_FILES if index < len(ACCOUNT_NAMES) else SAMPLE_FILES[:1] + SAMPLE_FILES[3:4]
+        )
+        for folder_key, file_key in samples:
+            file_name = file_names[file_key]
             data, content_type = _content(file_name, account_name)
-            moment = started + timedelta(days=rng.randint(1, 39), minutes=rng.randint(0, 600))
+            moment = started + timedelta(days=rng.randint(1, 27), minutes=rng.randint(0, 600))
             uploader = staff[rng.randrange(len(staff))]
             document = add_document_bytes(
-                uploader, folders[folder_name], file_name, data, content_type, moment
+                uploader, folders[folder_key], file_name, data, content_type, moment
             )
-            if file_name == "Tax return 2025.pdf" and index < 9:
+            if file_key == "tax_return" and index < 9:
                 approvals.append((account, document, staff[index % len(staff)]))
+        language = people[0][1]
+        if index % 5 != 4 and language not in chat_languages:
+            chat_languages.add(language)
+            chats.append((account, language))
+        elif index in (5, 31, 44):
+            chats.append((account, language))
     db.session.flush()
+    templates = _demo_templates(firm)
     _demo_approvals(approvals)
+    _demo_chats(chats, templates, staff)
+    db.session.commit()
+    _send_due_reminders(present)
+    clock.set_now(None)
+    _mark_delivered()
     db.session.commit()
     return logins
 
 
-def _demo_approvals(approvals: list) -> None:
-    """Approval requests in every state, so the demo shows the engine at work."""
+def _demo_templates(firm: Firm) -> list:
+    from dashboard.chats.models import MessageTemplate
+
+    templates = [
+        MessageTemplate(
+            firm_id=firm.id,
+            name=name,
+            subject=subject,
+            body=body,
+            reminders_enabled=True,
+            interval_days=2,
+            max_count=3,
+        )
+        for name, subject, body in CHAT_TEMPLATES
+    ]
+    db.session.add_all(templates)
+    db.session.flush()
+    return templates
+
+
+def _first_client(account: Account) -> User | None:
     from sqlalchemy import select
 
+    return db.session.scalar(
+        select(User)
+        .join(Contact, Contact.user_id == User.id)
+        .where(Contact.account_id == account.id, Contact.portal_access.is_(True))
+        .order_by(Contact.id)
+    )
+
+
+def _demo_chats(chats: list, templates: list, staff: list[User]) -> None:
+    """Conversations from the templates, in each client's language; some answered."""
+    from dashboard import clock
+    from dashboard.chats.service import post_client_message, start_thread
+    from dashboard.reminders.service import ReminderSettings
+
+    base = now()
+    for number, (account, language) in enumerate(chats):
+        template = templates[CHAT_TEMPLATE_BY_LANGUAGE[language]]
+        clock.set_now(base + timedelta(hours=2, minutes=7 * number))
+        thread = start_thread(
+            staff[number % len(staff)],
+            account,
+            template.subject,
+            template.body,
+            ReminderSettings(
+                template.reminders_enabled, template.interval_days, template.max_count
+            ),
+            tasks=CHAT_TASKS[language],
+        )
+        client = _first_client(account)
+        _mark_delivered()
+        if client is not None and number % 3 == 2:
+            clock.set_now(base + timedelta(days=1, hours=5, minutes=number))
+            post_client_message(client, thread, CLIENT_REPLIES[language])
+    clock.set_now(base)
+
+
+def _send_due_reminders(present) -> None:
+    """Let the story's days pass: the sweep sends each reminder when it falls due."""
+    from sqlalchemy import func, select
+
+    from dashboard import clock
+    from dashboard.reminders.models import Reminder
+    from dashboard.reminders.sweep import sweep
+
+    while True:
+        due = db.session.scalar(
+            select(func.min(Reminder.next_at)).where(
+                Reminder.next_at.is_not(None), Reminder.next_at <= present
+            )
+        )
+        if due is None:
+            return
+        clock.set_now(due)
+        sweep(due)
+        _mark_delivered()
+        db.session.commit()
+
+
+def _mark_delivered() -> None:
+    """The demo's past emails count as delivered a minute after they were written."""
+    from sqlalchemy import select
+
+    from dashboard.notify.emails import render
+    from dashboard.notify.models import OutboxEmail
+
+    for row in db.session.scalars(select(OutboxEmail).where(OutboxEmail.state == "queued")):
+        row.subject = render(row).subject[:300]
+        row.state, row.attempts = "sent", 1
+        row.sent_at = row.created_at + timedelta(minutes=1)
+    db.session.flush()
+
+
+def _demo_approvals(approvals: list) -> None:
+    """Approval requests in every state, so the demo shows the engine at work."""
+    from dashboard import clock
     from dashboard.approvals.service import decide, request_approval
     from dashboard.reminders.service import ReminderSettings
 
+    base = now()
     for number, (account, document, sender) in enumerate(approvals):
+        clock.set_now(base + timedelta(minutes=5 * number))
+        client = _first_client(account)
+        language = (client.language if client else None) or "fr"
         request = request_approval(
             sender,
             document,
-            "Please check the figures before we file.",
-            ReminderSettings(True, 3, 2),
+            APPROVAL_MESSAGES[language],
+            ReminderSettings(True, 3, 2 if number % 2 else 4),
         )
-        client = db.session.scalar(
-            select(User)
-            .join(Contact, Contact.user_id == User.id)
-            .where(Contact.account_id == account.id, Contact.portal_access.is_(True))
-            .order_by(Contact.id)
-        )
+        _mark_delivered()  # the request's emails went out before the client answered
+        clock.set_now(base + timedelta(days=1, hours=number))
         if client is not None and number % 3 == 1:
             decide(client, request, True, [], "")
         elif client is not None and number % 3 == 2:
@@ -236,3 +510,4 @@ def _demo_approvals(approvals: list) -> None:
                 ["incorrect", "questions"],
                 "The turnover on page 2 looks wrong.",
             )
+    clock.set_now(base)

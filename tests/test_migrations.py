@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -36,8 +37,11 @@ def _flask(args: list[str], database_url: str, tmp_path: Path) -> subprocess.Com
 def _upgrade_seed_check(database_url: str, tmp_path: Path) -> None:
     upgrade = _flask(["db", "upgrade"], database_url, tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
-    seed = _flask(["seed-demo"], database_url, tmp_path)
+    started = time.monotonic()
+    seed = _flask(["seed-demo", "--if-empty"], database_url, tmp_path)
+    seed_seconds = time.monotonic() - started
     assert seed.returncode == 0, seed.stderr
+    assert seed_seconds < 10, f"seed-demo --if-empty took {seed_seconds:.1f} s"
     assert "owner@demo.relance.test" in seed.stdout
     again = _flask(["seed-demo", "--if-empty"], database_url, tmp_path)
     assert "not seeded" in again.stdout
@@ -59,8 +63,35 @@ def _upgrade_seed_check(database_url: str, tmp_path: Path) -> None:
         ).scalar()
         accesses = set(connection.execute(text("SELECT DISTINCT access FROM folder")).scalars())
         documents = connection.execute(text("SELECT count(*) FROM document")).scalar()
+        reminders_sent = connection.execute(
+            text("SELECT count(*) FROM reminder WHERE sent_count > 0")
+        ).scalar()
+        reminder_events = connection.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'reminder.sent'")
+        ).scalar()
+        outbox_states = {
+            state: count
+            for state, count in connection.execute(
+                text("SELECT state, count(*) FROM outbox_email GROUP BY state")
+            )
+        }
+        reminder_locales = set(
+            connection.execute(
+                text("SELECT DISTINCT locale FROM outbox_email WHERE purpose = 'reminder'")
+            ).scalars()
+        )
+        kinds = set(connection.execute(text("SELECT DISTINCT kind FROM action_item")).scalars())
+        rejected_with_reasons = connection.execute(
+            text("SELECT count(*) FROM approval_request WHERE decision = 'rejected'")
+        ).scalar()
+        templates = connection.execute(text("SELECT count(*) FROM message_template")).scalar()
     engine.dispose()
-    assert accounts == 25
+    assert accounts >= 60  # more than CLIENTS_PER_PAGE (50): the Clients list has a page 2
+    assert reminders_sent > 0 and reminder_events > 0
+    assert outbox_states.get("sent", 0) > 0 and outbox_states.get("queued", 0) == 0
+    assert reminder_locales == {"en", "fr", "pt_PT", "nl"}
+    assert {"approval", "chat"} <= kinds
+    assert rejected_with_reasons > 0 and templates >= 4
     assert staff_languages == {"en", "fr", "pt_PT", "nl"}
     assert no_portal > 0 and notify_off > 0
     assert accesses == {"private", "view", "edit"}
