@@ -41,7 +41,12 @@ class SweepResult:
 
 
 def claim_due(moment: datetime, batch_size: int) -> list[int]:
-    """Claim up to `batch_size` due reminders for this transaction; returns their ids."""
+    """Claim up to `batch_size` due reminders for this transaction; returns their ids.
+
+    The due rows are chosen once, in a materialized CTE: as `IN (SELECT … LIMIT n)` PostgreSQL
+    may rescan the subquery while updating, and each rescan (skipping the rows this very
+    statement just updated) adds more rows, so one claim could take far more than the batch.
+    """
     due = (
         select(Reminder.id)
         .where(Reminder.next_at.is_not(None), Reminder.next_at <= moment)
@@ -50,9 +55,10 @@ def claim_due(moment: datetime, batch_size: int) -> list[int]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     claimed = db.session.execute(
         update(Reminder)
-        .where(Reminder.id.in_(due.scalar_subquery()), Reminder.next_at <= moment)
+        .where(Reminder.id.in_(select(chosen.c.id)), Reminder.next_at <= moment)
         # Writing the row is what claims it (a second sweep waits for it, then finds it no
         # longer due); rewriting an unindexed column keeps it a cheap (HOT) update on
         # PostgreSQL. The batch then writes each row's real next time.

@@ -83,3 +83,26 @@ def test_a_short_claim_does_not_end_the_sweep(ctx, world, frozen_clock, monkeypa
     monkeypatch.setattr(sweep_module, "claim_due", claim_short_once)
     assert sweep(moment, batch_size=5).reminders == 12
     assert claims == [2, 5, 5, 0]
+
+
+def test_a_claim_never_takes_more_than_the_batch(ctx, world, frozen_clock):
+    """Forty due, batches of three: does every claim take at most three (PostgreSQL may rescan
+    an `IN (SELECT … LIMIT)` subquery while updating, and each rescan adds rows)?"""
+    from dashboard.reminders.sweep import claim_due
+
+    frozen_clock(MONDAY_10)
+    folder = make_folder(world.a.account, "Many", "view")
+    request_many(world.a.staff, folder, 40)
+    db.session.execute(update(Reminder).values(next_at=MONDAY_10 + timedelta(minutes=1)))
+    db.session.commit()
+    moment = MONDAY_10 + timedelta(hours=2)
+    sizes = []
+    while True:
+        claimed = claim_due(moment, 3)
+        if not claimed:
+            break
+        sizes.append(len(claimed))
+        db.session.execute(update(Reminder).where(Reminder.id.in_(claimed)).values(next_at=None))
+        db.session.commit()
+    db.session.rollback()
+    assert max(sizes) == 3 and sum(sizes) == 40
