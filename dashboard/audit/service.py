@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
@@ -25,15 +26,6 @@ ACTION_LABELS = {
     "contact.invited": _l("Invited %(contact)s to the portal"),
     "contact.password_set": _l("%(contact)s set a portal password from an invitation"),
     "portal.viewed_as": _l("Opened the read-only portal view as %(contact)s"),
-    "item.sent": _l("Sent %(title)s to %(recipients)s contact(s)"),
-    "item.resent": _l("Resent %(title)s to %(recipients)s contact(s)"),
-    "reminder.sent": _l(
-        "Automatic reminder %(number)s about %(title)s sent to %(recipients)s contact(s)"
-    ),
-    "reminders.updated": _l(
-        "Changed the reminders of %(title)s: every %(interval_days)s "
-        "day(s), %(max_count)s reminder(s)"
-    ),
     "approval.approved": _l("Approved %(title)s"),
     "approval.rejected": _l("Disapproved %(title)s"),
     "approval.cancelled": _l("Cancelled the approval request for %(title)s"),
@@ -43,6 +35,44 @@ ACTION_LABELS = {
     "chat.reopened": _l("Reopened %(title)s"),
     "chat.task_ticked": _l("Ticked “%(task)s” in %(title)s"),
     "chat.task_unticked": _l("Unticked “%(task)s” in %(title)s"),
+}
+
+
+def _reminders_updated(d: dict[str, Any]) -> str:
+    every = ngettext("every day", "every %(num)d days", int(d["interval_days"]))
+    count = ngettext("%(num)d reminder", "%(num)d reminders", int(d["max_count"]))
+    return str(
+        _l(
+            "Changed the reminders of %(title)s: %(every)s, %(count)s",
+            title=d["title"],
+            every=every,
+            count=count,
+        )
+    )
+
+
+#: Sentences with a count, in the singular or the plural of the reader's language.
+PLURAL_LABELS = {
+    "item.sent": lambda d: ngettext(
+        "Sent %(title)s to %(num)d contact",
+        "Sent %(title)s to %(num)d contacts",
+        int(d["recipients"]),
+        title=d["title"],
+    ),
+    "item.resent": lambda d: ngettext(
+        "Resent %(title)s to %(num)d contact",
+        "Resent %(title)s to %(num)d contacts",
+        int(d["recipients"]),
+        title=d["title"],
+    ),
+    "reminder.sent": lambda d: ngettext(
+        "Automatic reminder %(number)s about %(title)s sent to %(num)d contact",
+        "Automatic reminder %(number)s about %(title)s sent to %(num)d contacts",
+        int(d["recipients"]),
+        number=d["number"],
+        title=d["title"],
+    ),
+    "reminders.updated": _reminders_updated,
 }
 
 
@@ -99,10 +129,15 @@ def describe(event: AuditEvent) -> str:
     """The event as a sentence in the reader's language."""
     from dashboard.accounts.labels import folder_access_label
 
+    details = dict(event.details or {})
+    if event.action in PLURAL_LABELS:
+        try:
+            return PLURAL_LABELS[event.action](details)
+        except (KeyError, TypeError, ValueError):
+            return event.action
     label = ACTION_LABELS.get(event.action)
     if label is None:
         return event.action
-    details = dict(event.details or {})
     for key in ("old", "new"):
         if key in details:
             details[key] = folder_access_label(details[key])

@@ -328,7 +328,7 @@ def post_client_message(
     if thread.archived_at is not None:
         raise ChatError(str(_l("This conversation is archived.")))
     message = _add_message(thread, client, _body(text, html), from_client=True)
-    attach(client, thread, message, [], files or [])
+    attached = attach(client, thread, message, [], files or [])
     thread.bumped_at = message.created_at
     complete_item(thread, "replied", client)
     record_item_event(
@@ -337,12 +337,21 @@ def post_client_message(
         action="chat.replied",
         title=thread.subject,
     )
-    _tell_firm(thread, client, "chat_replied", f"message-{message.id}")
+    if attached:  # C4: the firm is told what the client attached
+        _tell_firm(thread, client, "chat_attachment", f"message-{message.id}", count=len(attached))
+    else:
+        _tell_firm(thread, client, "chat_replied", f"message-{message.id}")
     _notify_mentions(client, thread, message, text)
     return message
 
 
-def _tell_firm(thread: ChatThread, client: User, topic: str, event_key: str, **extra: str) -> None:
+#: One Inbox+ entry per thread and staff member carries the latest of these events.
+CHAT_TOPICS = ("chat_replied", "chat_task", "chat_created", "chat_attachment")
+
+
+def _tell_firm(
+    thread: ChatThread, client: User, topic: str, event_key: str, **extra: str | int
+) -> None:
     """One Inbox+ entry per thread and staff member, moved to the top; and an email (C4)."""
     from dashboard.notify.models import InboxEntry
 
@@ -352,7 +361,7 @@ def _tell_firm(thread: ChatThread, client: User, topic: str, event_key: str, **e
             select(InboxEntry).where(
                 InboxEntry.user_id == staff.id,
                 InboxEntry.item_id == thread.id,
-                InboxEntry.topic.in_(("chat_replied", "chat_task", "chat_created")),
+                InboxEntry.topic.in_(CHAT_TOPICS),
             )
         )
         if entry is None:

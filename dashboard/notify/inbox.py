@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from dashboard.auth.models import STAFF_ROLES, User
@@ -28,11 +30,29 @@ INBOX_LABELS = {
     ),
     "chat_replied": _l("%(client)s replied in “%(subject)s”"),
     "chat_created": _l("%(client)s started “%(subject)s”"),
-    "client_uploaded": _l("%(client)s uploaded %(count)s document(s) to %(folder)s"),
     "chat_mention": _l("%(author)s mentioned you in “%(subject)s”"),
     "chat_task": _l("%(client)s ticked “%(task)s” in “%(subject)s”"),
     "delivery_failed": _l(
         "An email about %(title)s to %(email)s could not be delivered: %(error)s"
+    ),
+}
+
+
+#: Sentences with a count, in the singular or the plural of the reader's language.
+PLURAL_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "client_uploaded": lambda d: ngettext(
+        "%(client)s uploaded %(num)d document to %(folder)s",
+        "%(client)s uploaded %(num)d documents to %(folder)s",
+        int(d["count"]),
+        client=d["client"],
+        folder=d["folder"],
+    ),
+    "chat_attachment": lambda d: ngettext(
+        "%(client)s attached %(num)d file in “%(subject)s”",
+        "%(client)s attached %(num)d files in “%(subject)s”",
+        int(d["count"]),
+        client=d["client"],
+        subject=d["subject"],
     ),
 }
 
@@ -112,6 +132,11 @@ def unread_count(user_id: int) -> int:
 
 def describe_details(topic: str, details: dict[str, Any]) -> str:
     """The sentence for an Inbox+ topic (also the subject of the matching staff email)."""
+    if topic in PLURAL_LABELS:
+        try:
+            return PLURAL_LABELS[topic](details)
+        except (KeyError, TypeError, ValueError):
+            return topic
     label = INBOX_LABELS.get(topic)
     if label is None:
         return topic

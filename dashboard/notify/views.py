@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 
 from dashboard.clock import now
 from dashboard.extensions import db
-from dashboard.htmx import render_page_or_partial
-from dashboard.notify.inbox import TOPICS, describe, set_preference, wants
+from dashboard.htmx import is_partial, render_page_or_partial, render_partial
+from dashboard.notify.inbox import TOPICS, describe, set_preference, unread_count, wants
 from dashboard.notify.models import InboxEntry
 from dashboard.pagination import paginate
-from dashboard.tenancy import current_firm_id
+from dashboard.tenancy import current_firm_id, firm_get
 
 bp = Blueprint("notify", __name__)
 
@@ -25,28 +25,53 @@ def require_staff() -> None:
     current_firm_id()
 
 
-def _entry_link(entry: InboxEntry) -> str | None:
-    if entry.item_id is None or entry.account_id is None:
+def _target(entry: InboxEntry) -> str | None:
+    """Where the entry leads: the item, or (an upload) the account's documents."""
+    if entry.account_id is None:
         return None
-    return url_for("reminders.open_item", account_id=entry.account_id, item_id=entry.item_id)
+    if entry.item_id is not None:
+        return url_for("reminders.open_item", account_id=entry.account_id, item_id=entry.item_id)
+    if entry.topic == "client_uploaded":
+        return url_for("documents.docs_tab", account_id=entry.account_id)
+    return None
 
 
-@bp.route("/inbox")
-def inbox():
-    """Inbox+: what happened that this staff member should know, newest first."""
-    page = paginate(
+def _entry_link(entry: InboxEntry) -> str | None:
+    """The link shown: through open_entry, which marks the entry read on the way."""
+    if _target(entry) is None:
+        return None
+    return url_for("notify.open_entry", entry_id=entry.id)
+
+
+def _inbox_page():
+    return paginate(
         select(InboxEntry)
         .where(InboxEntry.user_id == current_user.id, InboxEntry.firm_id == current_firm_id())
         .order_by(InboxEntry.bumped_at.desc(), InboxEntry.id.desc()),
         current_app.config["CLIENTS_PER_PAGE"],
     )
+
+
+@bp.route("/inbox")
+def inbox():
+    """Inbox+: what happened that this staff member should know, newest first."""
     return render_page_or_partial(
         "notify/inbox.html",
         "notify/_inbox_list.html",
-        page=page,
+        page=_inbox_page(),
         describe=describe,
         link=_entry_link,
     )
+
+
+@bp.route("/inbox/<int:entry_id>/open")
+def open_entry(entry_id: int):
+    """Open an entry: it is marked read, then the browser goes where it leads."""
+    entry = firm_get(InboxEntry, entry_id, user_id=current_user.id)
+    if entry.read_at is None:
+        entry.read_at = now()
+        db.session.commit()
+    return redirect(_target(entry) or url_for("notify.inbox"))
 
 
 @bp.route("/inbox/read", methods=["POST"])
@@ -60,6 +85,15 @@ def mark_read():
         stmt = stmt.where(InboxEntry.id == entry_id)
     db.session.execute(stmt.values(read_at=now()).execution_options(synchronize_session=False))
     db.session.commit()
+    if is_partial():
+        # The list again, and the sidebar's unread badge out of band.
+        return render_partial(
+            "notify/_inbox_answer.html",
+            page=_inbox_page(),
+            describe=describe,
+            link=_entry_link,
+            unread=unread_count(current_user.id),
+        )
     return redirect(url_for("notify.inbox"))
 
 

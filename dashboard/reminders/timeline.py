@@ -42,6 +42,7 @@ PURPOSE_LABELS = {
 #: Emails to the firm about an item: filed under the event that caused them.
 STAFF_EMAIL_EVENTS = {
     "chat_replied": "chat.replied",
+    "chat_attachment": "chat.replied",
     "chat_task": "chat.task_ticked",
     "chat_created": "chat.started",
     "approval_approved": "approval.approved",
@@ -57,6 +58,8 @@ def cancel_reason(text: str | None) -> str:
         return str(_l("a newer message replaced it"))
     if text.startswith("address refused"):
         return str(_l("the address was refused"))
+    if text in ("item archived", "item cancelled"):
+        return str(STOPPED_BY_FIRM[text.split()[1]])
     if text.startswith("item"):
         return str(_l("the client acted or the request was withdrawn"))
     return text
@@ -67,6 +70,11 @@ STATE_LABELS = {
     "sent": _l("Sent"),
     "failed": _l("Failed"),
     "cancelled": _l("Cancelled"),
+}
+#: The item stopped because the firm closed it, not because the client acted.
+STOPPED_BY_FIRM = {
+    "archived": _l("the conversation was archived"),
+    "cancelled": _l("the request was withdrawn"),
 }
 STOP_LABELS = {
     "completed": _l("the client acted"),
@@ -120,6 +128,8 @@ def build_timeline(item: ActionItem) -> Timeline:
     if reminder is not None and reminder.next_at is not None:
         entries.extend(_planned(item, reminder))
     stop = str(STOP_LABELS.get(reminder.stopped_reason, "")) if reminder else ""
+    if reminder and reminder.stopped_reason == "completed" and item.outcome in STOPPED_BY_FIRM:
+        stop = str(STOPPED_BY_FIRM[item.outcome])
     return Timeline(entries, reminder, stop)
 
 
