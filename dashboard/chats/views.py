@@ -122,6 +122,9 @@ def new_chat(account_id: int):
         form=form,
         defaults=_defaults(),
         templates=templates,
+        # C7: documents from the account's folders with client access (never Private).
+        shareable=service.shareable_documents(account.id),
+        chosen_documents=request.form.getlist("documents", type=int) if errors else [],
     ), (422 if errors else 200)
 
 

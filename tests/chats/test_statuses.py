@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from dashboard.chats import service
-from dashboard.chats.models import ChatThread
+from dashboard.chats.models import ChatMessage, ChatThread
 from dashboard.extensions import db
 from dashboard.reminders.service import ReminderSettings
 
@@ -51,3 +51,26 @@ def test_a_real_reply_is_shown_as_replied(client, ctx, world):
     client.login(world.a.staff.email)
     tab = client.get(f"/clients/{world.a.account.id}/communication").data.decode()
     assert f'data-testid="chat-status-{thread.id}">Replied<' in tab
+
+
+def test_new_chat_offers_the_client_visible_documents(client, ctx, world):
+    """C7 on New chat: the account's documents with client access, never Private ones."""
+    client.login(world.a.staff.email)
+    url = f"/clients/{world.a.account.id}/chats/new"
+    page = client.get(url).data.decode()
+    shared, uploads = world.a.documents["view"].id, world.a.documents["edit"].id
+    assert f'data-testid="chat-doc-{shared}"' in page
+    assert f'data-testid="chat-doc-{uploads}"' in page
+    assert f'data-testid="chat-doc-{world.a.documents["private"].id}"' not in page
+    assert f'data-testid="chat-doc-{world.other_document.id}"' not in page
+    refused = client.post(url, data={"subject": "x", "message": " ", "documents": [str(shared)]})
+    assert refused.status_code == 422
+    assert f'data-testid="chat-doc-{shared}" checked' in refused.data.decode()
+    created = client.post(
+        url, data={"subject": "Docs", "message": "Here", "documents": [str(shared)]}
+    )
+    assert created.status_code == 302
+    thread = db.session.scalar(select(ChatThread).where(ChatThread.subject == "Docs"))
+    message_id = db.session.scalar(select(ChatMessage.id).where(ChatMessage.thread_id == thread.id))
+    attached = service.attachments_by_message([message_id])[message_id]
+    assert [d.id for d in attached] == [shared]
