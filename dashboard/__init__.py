@@ -115,13 +115,14 @@ def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
     from dashboard.chats.richtext import find_videos
-    from dashboard.i18n import LANGUAGE_NAMES, format_filesize
+    from dashboard.i18n import LANGUAGE_NAMES, format_filesize, in_staff_language
     from dashboard.reminders.timeline import STATE_LABELS, cancel_reason
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["filesize"] = format_filesize
+    app.jinja_env.globals["in_staff_language"] = in_staff_language
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")
     from dashboard.documents.actions import docs_subtabs

@@ -7,9 +7,10 @@ from contextlib import contextmanager
 
 from babel import Locale
 from babel.units import format_unit
-from flask import has_request_context, request, session
+from flask import g, has_request_context, render_template, request, session
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 SUPPORTED_LOCALES = ("en", "fr", "pt_PT", "nl")
 
@@ -28,9 +29,20 @@ def normalize_language(tag: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The user's choice, else the browser's Accept-Language, else the firm's language."""
+    """The user's choice, else the browser's Accept-Language, else the firm's language.
+
+    In the read-only portal view the page is the contact's portal, so it is in the contact's
+    language; only the read-only banner is in the staff member's (`in_staff_language`)."""
     if not has_request_context():
         return "en"  # jobs and services outside a request: emails choose with force_locale
+    viewed = g.get("portal_user") if g.get("read_only") else None
+    if viewed is not None:
+        return viewed.language or viewed.firm.default_language
+    return staff_or_user_locale()
+
+
+def staff_or_user_locale() -> str:
+    """The signed-in person's own language (whoever's portal is shown)."""
     user = current_user
     if user and user.is_authenticated and user.language:
         return user.language
@@ -54,13 +66,24 @@ def select_timezone() -> str:
     return "UTC"
 
 
+def in_staff_language(template: str, **context) -> Markup:
+    """Render a fragment in the signed-in staff member's language, e.g. the read-only
+    banner above a contact's portal that is itself in the contact's language."""
+    with force_locale(staff_or_user_locale()):
+        return Markup(render_template(template, **context))
+
+
 def format_filesize(size: int) -> str:
-    """A byte count in the reader's locale, e.g. '1.2 MB' or '1,2 Mo'."""
+    """A byte count in the reader's locale: '620 bytes', '620 octets', '1.2 MB', '1,2 Mo'.
+
+    The number goes through Babel's format_decimal (one decimal at most) and the unit comes
+    from CLDR, translated and pluralised for every language ("octets", "Mo", "MB"…)."""
     locale = get_locale() or Locale("en")
     for unit, factor in (("gigabyte", 1024**3), ("megabyte", 1024**2), ("kilobyte", 1024)):
         if size >= factor:
-            return format_unit(round(size / factor, 1), f"digital-{unit}", "short", locale=locale)
-    return format_unit(size, "digital-byte", "short", locale=locale)
+            value = round(size / factor, 1)
+            return format_unit(value, f"digital-{unit}", "short", format="#,##0.#", locale=locale)
+    return format_unit(size, "digital-byte", "long", format="#,##0", locale=locale)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ read-only view refuses every change, whatever kind the page belongs to.
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask_babel import refresh
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -40,6 +41,7 @@ def resolve_portal_user():
         g.read_only = True
         g.viewed_contact = contact
         g.portal_user = contact.user
+        refresh()  # the page is in the contact's language from here on (dashboard/i18n.py)
         if request.method not in SAFE_METHODS:
             abort(403)
     else:
