@@ -170,11 +170,28 @@ def _chat_unread(account_ids: list[int] | None = None):
 def _register_error_handlers(app: Flask) -> None:
     from flask_babel import gettext as _
 
+    def error_layout() -> str:
+        """Staff see errors in the staff layout, clients in their portal, others plainly."""
+        if not current_user or not getattr(current_user, "is_authenticated", False):
+            return "layout_plain.html"
+        if g.get("read_only") or not current_user.is_staff:
+            if g.get("portal_user") is None:
+                g.portal_user = current_user._get_current_object()
+            return "portal/base.html"
+        return "layout_staff.html"
+
     def error_page(status: int, title: str, message: str):
-        template = "_error_fragment.html" if is_partial() else "error.html"
-        response = app.make_response(
-            (render_template(template, status=status, title=title, message=message), status)
-        )
+        context = {"status": status, "title": title, "message": message}
+        if is_partial():
+            body = render_template("_error_fragment.html", **context)
+        else:
+            try:
+                body = render_template("error.html", error_layout=error_layout(), **context)
+            except Exception:  # the layout itself failed (a broken database): plainly
+                app.logger.exception("error page layout failed")
+                db.session.rollback()
+                body = render_template("error.html", error_layout="layout_plain.html", **context)
+        response = app.make_response((body, status))
         if is_partial():
             response.headers["HX-Retarget"] = "#flash-area"
             response.headers["HX-Reswap"] = "beforeend"
@@ -191,6 +208,15 @@ def _register_error_handlers(app: Flask) -> None:
         else:
             message = _("You are not allowed to do this.")
         return error_page(403, _("Not allowed"), message)
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return error_page(
+            500,
+            _("Something went wrong"),
+            _("The error was recorded. Please try again in a moment."),
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
@@ -214,20 +240,23 @@ def _register_cli(app: Flask) -> None:
     register(app)
 
 
+#: The policy of every page (a view may set its own Content-Security-Policy first).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+    # The document viewer's pdf.js worker (vendored): our own origin only.
+    "worker-src 'self'; "
+    # Chat video embeds (C8): only these players, always in a sandboxed iframe.
+    "frame-src https://www.youtube-nocookie.com https://player.vimeo.com "
+    "https://www.loom.com https://drive.google.com"
+)
+
+
 def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
-        # The document viewer's pdf.js worker (vendored): our own origin only.
-        "worker-src 'self'; "
-        # Chat video embeds (C8): only these players, always in a sandboxed iframe.
-        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com "
-        "https://www.loom.com https://drive.google.com",
-    )
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -46,3 +46,43 @@ def test_clients_cannot_read_caught_mail(client, world):
     """Is the caught-mail page closed to clients?"""
     client.login(world.a.contact.user.email)
     assert client.get("/dev/mail").status_code == 404
+
+
+def test_the_html_part_is_shown_sandboxed_with_links_in_a_new_tab(app, client, make_client, world):
+    """Caught emails: the HTML part in a sandboxed frame (no script), links open a new tab."""
+    folder = Path(app.config["MAIL_SINK_DIR"])
+    controller = Controller(FolderHandler(folder), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        message = EmailMessage()
+        message["From"] = "Alpha <no-reply@relance.test>"
+        message["To"] = "claire@example.test"
+        message["Subject"] = "HTML inside"
+        message.set_content("Plain part")
+        message.add_alternative(
+            '<html><head></head><body><a href="https://portal.example.test/portal/">Open</a>'
+            "<script>alert(1)</script></body></html>",
+            subtype="html",
+        )
+        with smtplib.SMTP(controller.hostname, controller.port, timeout=10) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    client.login(world.a.staff.email)
+    name = sorted(folder.glob("*.eml"))[-1].name
+    page = client.get(f"/dev/mail/{name}")
+    text = page.data.decode()
+    assert f'src="/dev/mail/{name}/html"' in text
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in text
+    assert "frame-src 'self'" in page.headers["Content-Security-Policy"]
+    html = client.get(f"/dev/mail/{name}/html")
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    policy = html.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-popups allow-popups-to-escape-sandbox;")
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert html.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert '<head><base target="_blank"></head>' in html.data.decode()
+    assert 'href="https://portal.example.test/portal/"' in html.data.decode()
+    portal = make_client()
+    portal.login(world.a.contact.user.email)
+    assert portal.get(f"/dev/mail/{name}/html").status_code == 404
