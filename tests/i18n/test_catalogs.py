@@ -172,3 +172,51 @@ def test_french_is_served_from_the_top_level_translations_folder(app):
     assert app.config["BABEL_TRANSLATION_DIRECTORIES"] == str(ROOT / "translations")
     for locale in CATALOGS:
         assert (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.mo").is_file()
+
+
+#: A French high punctuation mark ending a word: ":" ";" "!" "?" followed by a space, a closing
+#: quote or the end (not "http://", "10:30" or "?page=2").
+_FRENCH_MARK = re.compile(r"(?<=\S)(?P<before>[ ]?)(?P<mark>[:;!?])(?=\s|$|[\"»”’)])")
+
+
+def _typography_faults(text: str) -> list[str]:
+    faults = []
+    for match in _FRENCH_MARK.finditer(text):
+        before = text[match.start() - 1] if match.start() else ""
+        if before in "\u00a0\u202f" or before in ":;!?":
+            continue
+        faults.append(text[max(0, match.start() - 15) : match.end() + 5])
+    return faults
+
+
+def test_french_has_a_no_break_space_before_high_punctuation():
+    """Does French put a no-break space (U+00A0 or U+202F) before : ; ! ? — never a plain
+    space, never none?"""
+    with (ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    faults = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            faults.extend(_typography_faults(text or ""))
+    assert faults == []
+
+
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("Rappel\u00a0: document", True),
+        ("Rappel\u202f: document", True),
+        ("Rappel : document", False),
+        ("Rappel: document", False),
+        ("Vraiment\u00a0?!", True),
+        ("Ouvrir http://exemple.test/a?b=1", True),
+        ("À 10:30 demain", True),
+        ("« Bonjour »\u00a0!", True),
+        ("%(reminder)s : %(title)s", False),
+    ],
+)
+def test_the_typography_rule_itself(text, ok):
+    assert (_typography_faults(text) == []) is ok
