@@ -54,11 +54,17 @@ def claim_due(moment: datetime, batch_size: int) -> list[int]:
         .limit(batch_size)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+        due = select(
+            due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED").c.id
+        )
+    else:
+        # No CTE on SQLite: Python's sqlite3 opens a transaction only before a statement
+        # that starts with UPDATE, so a "WITH … UPDATE" would commit on its own and the
+        # claim would not hold until the batch commits. SQLite has no row locks to skip.
+        due = due.scalar_subquery()
     claimed = db.session.execute(
         update(Reminder)
-        .where(Reminder.id.in_(select(chosen.c.id)), Reminder.next_at <= moment)
+        .where(Reminder.id.in_(due), Reminder.next_at <= moment)
         # Writing the row is what claims it (a second sweep waits for it, then finds it no
         # longer due); rewriting an unindexed column keeps it a cheap (HOT) update on
         # PostgreSQL. The batch then writes each row's real next time.
