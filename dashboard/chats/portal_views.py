@@ -103,6 +103,13 @@ def chat_reply(thread_id: int):
             html=request.form.get("message_html"),
         )
     except (chat_service.ChatError, UploadRefused) as refused:
+        return _thread_answer(thread, refused)
+    return _thread_answer(thread)
+
+
+def _thread_answer(thread: ChatThread, refused: Exception | None = None):
+    """After a client's change: commit and answer the thread (or roll back and say why)."""
+    if refused is not None:
         db.session.rollback()
         return render_partial(
             "portal/_chat_panel.html", 422, **_chat_context(thread, error=str(refused))
@@ -125,14 +132,8 @@ def chat_task(thread_id: int, task_id: int):
     try:
         chat_service.tick_task(portal_user(), thread, task, request.form.get("done") == "on")
     except chat_service.ChatError as refused:
-        db.session.rollback()
-        return render_partial(
-            "portal/_chat_panel.html", 422, **_chat_context(thread, error=str(refused))
-        )
-    db.session.commit()
-    if is_partial():
-        return render_partial("portal/_chat_panel.html", **_chat_context(thread))
-    return redirect(url_for("portal.chat", thread_id=thread.id))
+        return _thread_answer(thread, refused)
+    return _thread_answer(thread)
 
 
 @bp.route("/chats/new", methods=["GET", "POST"])
