@@ -106,3 +106,25 @@ def test_upload_control_files_drop_and_subfolders(browser: Browser, server_url, 
     expect(phone.get_by_test_id(f"dropzone-{folder_id}")).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the Docs tab overflows a phone: {width}px"
+
+
+def test_portal_documents_fit_a_phone(browser: Browser, server_url, world):
+    """A client on a phone: do the Documents page, with a document awaiting approval and a
+    folder they can upload to, fit 390 px, and does the upload control work?"""
+    from tests.factories import make_approval
+
+    make_approval(world.a.staff, world.a.documents["view"])
+    base, email = server_url, world.a.contact.user.email
+    edit_id = world.a.folders["edit"].id
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _login(page, base, email)
+    page.goto(f"{base}/portal/documents")
+    expect(page.get_by_test_id(f"review-{world.a.documents['view'].id}")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the portal Documents page overflows a phone: {width}px"
+    page.locator(f"#files-{edit_id}").set_input_files(
+        [{"name": "receipt.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 r"}]
+    )
+    expect(page.locator(f"#folder-{edit_id} [data-dropzone-summary]")).to_contain_text("1")
+    page.locator(f"#folder-{edit_id} button:not([type=button])").click()
+    expect(page.locator(f"#folder-{edit_id}")).to_contain_text("receipt.pdf")
