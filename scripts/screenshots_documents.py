@@ -100,6 +100,9 @@ def main() -> None:
                     shots.append(("viewer", viewer))
                 for name, path in shots:
                     page.goto(base + path)
+                    if name == "viewer":  # let pdf.js draw the first page
+                        page.wait_for_selector("canvas", timeout=10000)
+                        page.wait_for_timeout(500)
                     if name == "docs":
                         page.get_by_test_id(f"open-upload-{folder_id}").click()
                         page.wait_for_timeout(400)
