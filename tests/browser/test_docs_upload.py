@@ -23,6 +23,15 @@ def _login(page, base: str, email: str) -> None:
     page.click("button[type=submit]")
 
 
+def _settled(page) -> None:
+    """Let htmx finish a swap: while it settles, a new element with an old id wears the old
+    element's attributes (here an open collapse's `show`), so a click then would toggle it."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+        ".htmx-added, .collapsing')"
+    )
+
+
 def _zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -56,6 +65,7 @@ def test_upload_control_files_drop_and_subfolders(browser: Browser, server_url, 
     page.get_by_test_id(f"request_approval-{folder_id}").check()
     page.get_by_test_id(f"upload-{folder_id}").click()
     expect(page.locator("#docs-messages")).to_contain_text("2 documents uploaded")
+    _settled(page)
     db.session.expire_all()
     uploaded = db.session.scalars(select(Document).where(Document.name.in_(["one.pdf", "two.pdf"])))
     uploaded = list(uploaded)
@@ -69,6 +79,7 @@ def test_upload_control_files_drop_and_subfolders(browser: Browser, server_url, 
     page.get_by_test_id(f"open-upload-{folder_id}").click()
     zone = page.get_by_test_id(f"dropzone-{folder_id}")
     expect(zone).to_be_visible()
+    _settled(page)
     data = list(_zip_bytes())
     handle = page.evaluate_handle(
         """(bytes) => {
@@ -83,6 +94,7 @@ def test_upload_control_files_drop_and_subfolders(browser: Browser, server_url, 
     expect(zone).to_contain_text("1")
     page.get_by_test_id(f"upload-{folder_id}").click()
     expect(page.locator("#docs-messages")).to_contain_text("1 document uploaded")
+    _settled(page)
     db.session.expire_all()
     year = db.session.scalar(select(Folder).where(Folder.parent_id == folder_id))
     assert year is not None and year.name == "2025"
