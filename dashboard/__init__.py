@@ -85,8 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.chats.bulk_views import bp as bulk_bp
     from dashboard.chats.views import bp as chats_bp
     from dashboard.dev.views import bp as dev_bp
-    from dashboard.documents.preview import bp as document_preview_bp
-    from dashboard.documents.preview import portal_bp as portal_preview_bp
     from dashboard.documents.views import bp as documents_bp
     from dashboard.health import bp as health_bp
     from dashboard.notify.views import bp as notify_bp
@@ -97,8 +95,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(documents_bp)
-    app.register_blueprint(document_preview_bp)
-    app.register_blueprint(portal_preview_bp)
     import_kind_pages()  # each kind adds its client pages to the portal blueprint
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
@@ -126,8 +122,13 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")
     from dashboard.documents.actions import docs_subtabs
+    from dashboard.documents.preview import preview_kind, text_preview_limit
 
-    app.jinja_env.globals["docs_subtabs"] = docs_subtabs
+    app.jinja_env.globals.update(
+        docs_subtabs=docs_subtabs,
+        preview_kind=preview_kind,
+        text_preview_limit=text_preview_limit,
+    )
 
     @app.context_processor
     def globals_for_templates() -> dict[str, Any]:

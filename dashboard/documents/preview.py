@@ -2,21 +2,20 @@
 
 The viewer (staff) and the client's pages show PDFs (pdf.js), images and plain text in place.
 Any other type (HTML, SVG, XML, …) is never served inline, whatever its name or declared type:
-only as a download. The inline answer carries its own strict CSP (`sandbox`) and nosniff, so a
-user's file is never rendered as an active page of our origin even when opened directly.
+only as a download. The routes (staff: `documents.inline`, client: `portal.inline`) load the
+document through the tenancy helpers and answer with `send_inline`. The inline answer carries
+its own strict CSP (`sandbox`) and nosniff, so a user's file is never rendered as an active
+page of our origin, even when opened directly.
 """
 
 from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, abort, send_file
-from flask_login import login_required
+from flask import abort, send_file
 
 from dashboard.documents import storage
 from dashboard.documents.models import Document
-from dashboard.portal.blueprint import resolve_portal_user
-from dashboard.tenancy import current_firm_id, firm_get, portal_get_document
 
 # The vendored pdf.js is .mjs: with nosniff a module script must come as JavaScript, and not
 # every system's MIME table knows the extension.
@@ -39,24 +38,18 @@ TEXT_PREVIEW_BYTES = 200 * 1024
 #: The byte response may do nothing at all, even when opened as a page of its own.
 INLINE_CSP = "default-src 'none'; sandbox"
 
-bp = Blueprint("document_preview", __name__)
-portal_bp = Blueprint("portal_preview", __name__, url_prefix="/portal")
-portal_bp.before_request(resolve_portal_user)
-
 
 def _inline(document: Document) -> tuple[str, str] | None:
     declared = (document.content_type or "").split(";", 1)[0].strip().lower()
     return INLINE_TYPES.get(declared)
 
 
-@bp.app_template_global()
 def preview_kind(document: Document) -> str:
     """The way the page shows it: pdf, image, text, or other (a message and Download)."""
     found = _inline(document)
     return found[0] if found else "other"
 
 
-@bp.app_template_global()
 def text_preview_limit() -> int:
     return TEXT_PREVIEW_BYTES
 
@@ -79,22 +72,3 @@ def send_inline(document: Document):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
-
-
-@bp.before_request
-@login_required
-def require_staff() -> None:
-    """Only staff reach the staff route."""
-    current_firm_id()
-
-
-@bp.route("/clients/<int:account_id>/documents/<int:document_id>/inline")
-def staff_inline(account_id: int, document_id: int):
-    """A document of the firm, shown in the viewer."""
-    return send_inline(firm_get(Document, document_id, account_id=account_id))
-
-
-@portal_bp.route("/documents/<int:document_id>/inline")
-def inline(document_id: int):
-    """A document the client may see (never in a Private folder), shown in their page."""
-    return send_inline(portal_get_document(document_id))

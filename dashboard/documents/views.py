@@ -25,6 +25,7 @@ from dashboard.clock import now
 from dashboard.documents import actions, service, storage
 from dashboard.documents.folders import ancestors, children_of
 from dashboard.documents.models import Document
+from dashboard.documents.preview import send_inline
 from dashboard.documents.responses import send_document, upload_into
 from dashboard.documents.viewer import answer_viewer, render_viewer
 from dashboard.extensions import db
@@ -168,6 +169,12 @@ def describe(account_id: int, document_id: int):
     service.update_description(current_user, document, request.form.get("description", ""))
     db.session.commit()
     return answer_viewer(document, success=_("Description saved."))
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/inline")
+def inline(account_id: int, document_id: int):
+    """A document of the firm, shown in the viewer (safe types only)."""
+    return send_inline(firm_get(Document, document_id, account_id=account_id))
 
 
 @bp.route("/clients/<int:account_id>/documents/<int:document_id>/download")

@@ -10,6 +10,7 @@ from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.service import group_documents
 from dashboard.documents import actions
 from dashboard.documents.folders import ancestors, children_of
+from dashboard.documents.preview import send_inline
 from dashboard.documents.responses import send_document, upload_into
 from dashboard.documents.service import tell_firm_about_upload
 from dashboard.extensions import db
@@ -113,6 +114,12 @@ def upload(folder_id: int):
         _answer,
         after_upload=lambda documents: tell_firm_about_upload(client, folder, documents),
     )
+
+
+@bp.route("/documents/<int:document_id>/inline")
+def inline(document_id: int):
+    """A document the client may see (never in a Private folder), shown in their page."""
+    return send_inline(portal_get_document(document_id))
 
 
 @bp.route("/documents/<int:document_id>/download")
