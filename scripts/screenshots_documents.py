@@ -7,21 +7,18 @@ Usage: .venv/bin/python scripts/screenshots_documents.py [out_dir]   (default: s
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
-import threading
 import zipfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.screenshots import ARGS, CLIENTS, SIZES, STAFF  # noqa: E402
+from scripts.shotkit import demo_app, log_in, serve  # noqa: E402
 
 
 def _add_subfolders(account_id: int) -> tuple[int, int]:
@@ -53,43 +50,26 @@ def _add_subfolders(account_id: int) -> tuple[int, int]:
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="relance-shots-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'demo.db'}",
-        UPLOAD_DIR=str(work / "up"),
-        RELANCE_ENV="development",
-    )
-    from flask_migrate import upgrade
+    app, _ = demo_app()
     from sqlalchemy import select
 
-    from dashboard import create_app
     from dashboard.approvals.models import ApprovalRequest
-    from dashboard.demo import DEMO_PASSWORD, seed_demo
     from dashboard.extensions import db
 
-    app = create_app()
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        seed_demo()
         folder_id, sub_id = _add_subfolders(1)
         pending = db.session.scalar(
             select(ApprovalRequest).where(ApprovalRequest.account_id == 1).limit(1)
         )
         viewer = f"/clients/1/documents/{pending.document_id}" if pending else None
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server, base = serve(app)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for size_name, (width, height) in SIZES.items():
             for locale, email in STAFF.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(f"{base}/login")
-                page.fill("input[name=email]", email)
-                page.fill("input[name=password]", DEMO_PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{base}/clients")
+                log_in(page, base, email, "/clients")
                 shots = [
                     ("docs", "/clients/1/docs"),
                     ("subfolder", f"/clients/1/docs/folders/{sub_id}"),
@@ -106,17 +86,12 @@ def main() -> None:
                     if name == "docs":
                         page.get_by_test_id(f"open-upload-{folder_id}").click()
                         page.wait_for_timeout(400)
-                    page.screenshot(
-                        path=out / f"doc-{name}-{locale}-{size_name}.png", full_page=True
-                    )
+                    shot = out / f"doc-{name}-{locale}-{size_name}.png"
+                    page.screenshot(path=shot, full_page=True)
                 page.close()
             for locale, email in CLIENTS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(f"{base}/login")
-                page.fill("input[name=email]", email)
-                page.fill("input[name=password]", DEMO_PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{base}/portal/")
+                log_in(page, base, email, "/portal/")
                 page.goto(f"{base}/portal/documents")
                 page.screenshot(path=out / f"portal-docs-{locale}-{size_name}.png", full_page=True)
                 page.close()

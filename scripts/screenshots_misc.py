@@ -4,21 +4,18 @@ Caught emails. Usage: .venv/bin/python scripts/screenshots_misc.py [out_dir] (de
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import threading
 from email.message import EmailMessage
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from screenshots import ARGS  # noqa: E402
+from shotkit import demo_app, log_in, serve  # noqa: E402
 
 
 def _catch_one(app, folder: Path) -> None:
@@ -48,36 +45,15 @@ def _catch_one(app, folder: Path) -> None:
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="relance-shots-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'demo.db'}",
-        UPLOAD_DIR=str(work / "up"),
-        MAIL_SINK_DIR=str(work / "mail"),
-        RELANCE_ENV="development",
-    )
-    from flask_migrate import upgrade
-
-    from dashboard import create_app
-    from dashboard.demo import DEMO_PASSWORD, seed_demo
-
-    app = create_app()
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        seed_demo()
+    app, work = demo_app(MAIL_SINK_DIR="{work}/mail")
     _catch_one(app, work / "mail")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    server, base = serve(app)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for size, (width, height) in {"desktop": (1366, 900), "phone": (390, 844)}.items():
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{base}/login")
-            page.fill("input[name=email]", "owner@demo.relance.test")
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/clients")
+            log_in(page, base, "owner@demo.relance.test", "/clients")
             page.goto(f"{base}/inbox")
             page.screenshot(path=out / f"misc-inbox-{size}.png", full_page=True)
             if size == "phone":
@@ -97,11 +73,7 @@ def main() -> None:
             page.screenshot(path=out / f"misc-caught-message-{size}.png", full_page=True)
             page.close()
         page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.goto(f"{base}/login")
-        page.fill("input[name=email]", "claire.martin.0@client.relance.test")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/portal/")
+        log_in(page, base, "claire.martin.0@client.relance.test", "/portal/")
         page.goto(f"{base}/portal/chats/new")
         width = page.evaluate("document.documentElement.scrollWidth")
         print("portal new chat scrollWidth at 390:", width)
