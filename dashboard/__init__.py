@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
+    from dashboard.signatures.views import bp as signatures_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     import_kind_pages()  # each kind adds its client pages to the portal blueprint
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
+    app.register_blueprint(signatures_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(chats_bp)
@@ -237,8 +239,10 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from dashboard.cli import register
+    from dashboard.signatures.cli import register as register_signatures
 
     register(app)
+    register_signatures(app)
 
 
 #: The policy of every page (a view may set its own Content-Security-Policy first).

@@ -5,9 +5,11 @@ import os
 from rq import cron
 
 from jobs.maintenance import purge_stale_staging
+from jobs.signatures import requeue_unsealed
 from jobs.sweep import run_sweep
 
 QUEUE = os.environ.get("RQ_QUEUE", "relance")
 
 cron.register(run_sweep, queue_name=QUEUE, interval=30, job_timeout=600)
 cron.register(purge_stale_staging, queue_name=QUEUE, interval=3600)
+cron.register(requeue_unsealed, queue_name=QUEUE, interval=120)

@@ -15,7 +15,9 @@ VENDOR = ROOT / "dashboard" / "static" / "vendor"
 def _rows():
     text = (VENDOR / "VENDOR.md").read_text()
     return re.findall(
-        r"^\| ([\w.\-]+) \| [\w.\-]+ \| ([\d.]+) \| [^|]+ \| ([0-9a-f]{64}) \|", text, re.MULTILINE
+        r"^\| ([\w.\-]+) \| [\w.@/\-]+ \| ([\d.]+) \| [^|]+ \| ([0-9a-f]{64}) \|",
+        text,
+        re.MULTILINE,
     )
 
 

@@ -23,7 +23,7 @@ class InvalidValue(ValueError):
 
 
 #: Clients list filters (A1); each keeps accounts with a pending item of that kind.
-CLIENT_FILTERS = {"awaiting_approval": "approval"}
+CLIENT_FILTERS = {"awaiting_approval": "approval", "pending_signatures": "signature"}
 
 
 def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:

@@ -18,6 +18,7 @@ from dashboard.notify.models import InboxEntry, NotificationPreference
 TOPICS = {
     "approvals": _l("Approvals"),
     "chats": _l("Chats"),
+    "signatures": _l("Signatures"),
     "documents": _l("Documents uploaded by clients"),
 }
 
@@ -25,6 +26,10 @@ TOPICS = {
 INBOX_LABELS = {
     "approval_approved": _l("%(client)s approved %(document)s"),
     "approval_rejected": _l("%(client)s disapproved %(document)s"),
+    "signature_signed": _l("%(client)s signed %(document)s"),
+    "signature_completed": _l("Everyone signed %(document)s; the signed copy is being sealed"),
+    "signature_declined": _l("%(client)s declined to sign %(document)s: %(reason)s"),
+    "signature_seal_failed": _l("The signed copy of %(document)s could not be sealed: %(error)s"),
     "reminders_exhausted": _l(
         "The last reminder about %(title)s went to %(account)s; the client has not acted yet."
     ),

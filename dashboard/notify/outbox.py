@@ -110,15 +110,19 @@ def queue_many(rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def cancel_undelivered(item_id: int, reason: str) -> int:
-    """Cancel the item's queued emails (same transaction as the completion)."""
+def cancel_undelivered(item_id: int, reason: str, recipient_id: int | None = None) -> int:
+    """Cancel the item's queued emails (same transaction as the completion); only those to
+    `recipient_id` when given."""
+    conditions = [
+        OutboxEmail.item_id == item_id,
+        OutboxEmail.state == "queued",
+        OutboxEmail.purpose.in_(ITEM_PURPOSES),
+    ]
+    if recipient_id is not None:
+        conditions.append(OutboxEmail.recipient_id == recipient_id)
     result = db.session.execute(
         update(OutboxEmail)
-        .where(
-            OutboxEmail.item_id == item_id,
-            OutboxEmail.state == "queued",
-            OutboxEmail.purpose.in_(ITEM_PURPOSES),
-        )
+        .where(*conditions)
         .values(state="cancelled", last_error=reason)
         .execution_options(synchronize_session=False)
     )

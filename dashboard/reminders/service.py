@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dashboard.audit.models import AuditEvent
 from dashboard.audit.service import record_item_event
@@ -295,6 +295,44 @@ def complete_item(
     cancel_undelivered(item.id, f"item {outcome}")
     db.session.flush()
     return True
+
+
+def lock_pending(item: ActionItem) -> bool:
+    """Take the item's row for this transaction if it is still pending (False otherwise).
+
+    The delivery worker takes the same row before it sends, so a change made under this lock
+    (a signer who signs, a client who completes) and a send never overlap."""
+    locked = db.session.execute(
+        update(ActionItem)
+        .where(ActionItem.id == item.id, ActionItem.status == "pending")
+        .values(status=ActionItem.status)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(locked)
+
+
+def stop_for_recipient(item: ActionItem, user_id: int, reason: str) -> int:
+    """One person is done (a signer signed): cancel the emails still queued to them."""
+    return cancel_undelivered(item.id, reason, recipient_id=user_id)
+
+
+def start_turn(item: ActionItem, recipients: list[User], turn: int) -> None:
+    """Someone new must act on a pending item (the next signer in order): notify them and
+    start the reminders over for them, from now, with the item's settings."""
+    moment = now()
+    reminder = _reminder_of(item)
+    for user in recipients:
+        queue_email(
+            firm_id=item.firm_id,
+            key=f"notify:{item.id}:{reminder.round}:turn{turn}:{user.id}",
+            purpose="notification",
+            to=user,
+            item=item,
+        )
+    item.bumped_at = moment
+    reminder.sent_count, reminder.timer_from = 0, moment
+    reschedule(reminder, item, _firm(item), recipients)
+    db.session.flush()
 
 
 def _firm(item: ActionItem) -> Firm:

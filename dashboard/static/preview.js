@@ -168,7 +168,10 @@ class PdfView {
     } finally {
       if (slot.task === task) slot.task = null;
     }
-    if (slot.drawnWidth === pixels) slot.el.replaceChildren(canvas); // the newest drawing wins
+    if (slot.drawnWidth !== pixels) return; // the newest drawing wins
+    // Only the page's own canvas is replaced: what others placed on it (signature markers) stays.
+    slot.el.querySelector(":scope > canvas")?.remove();
+    slot.el.prepend(canvas);
   }
 
   scheduleCount() {

@@ -76,6 +76,7 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
         "folder_id": world.a.folders["edit"].id,
         "document_id": world.a.documents["edit"].id,
         "request_id": request.id,
+        "signer_id": 1,
     }
     before = len(uploads_in(app))
     with count_queries(app) as statements:

@@ -1,0 +1,1 @@
+"""Signature requests: documents the account's contacts sign in the portal, sealed when done."""
