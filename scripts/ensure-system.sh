@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages the project needs when they are missing: redis-server always,
-# chromium when the first argument is "test" (browser tests). Idempotent; quiet when all is there.
+# Install the Debian packages the project needs when they are missing: redis-server, and Pango
+# with fonts for WeasyPrint (signed PDFs, certificate pages) always; chromium when the first
+# argument is "test" (browser tests). Idempotent; quiet when all is there.
 set -euo pipefail
-want=(redis-server)
+want=(redis-server libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 [ "${1:-}" = "test" ] && want+=(chromium)
 missing=()
 for pkg in "${want[@]}"; do
