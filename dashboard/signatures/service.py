@@ -179,7 +179,7 @@ def request_signatures(
         actor=actor,
         action="signature.requested",
         title=document.name,
-        signers=[s.user.name for s in signers],
+        signers=", ".join(s.user.name for s in signers),
         in_order=in_order,
     )
     document.last_activity_at = now()
