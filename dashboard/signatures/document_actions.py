@@ -123,7 +123,7 @@ class SignatureDocumentAction(BaseDocumentAction):
                 Signer.state == "waiting",
             )
         ).all()
-        return {
+        buttons: dict[int, list[MenuEntry]] = {
             document_id: [
                 MenuEntry(
                     _("Review and sign"),
@@ -133,6 +133,22 @@ class SignatureDocumentAction(BaseDocumentAction):
             ]
             for document_id, request_id in rows
         }
+        # A signed original points to its sealed copy (kept in the same folder).
+        sealed = db.session.execute(
+            select(SignatureRequest.document_id, SignatureRequest.signed_document_id).where(
+                SignatureRequest.document_id.in_(document_ids),
+                SignatureRequest.signed_document_id.is_not(None),
+            )
+        ).all()
+        for document_id, copy_id in sealed:
+            buttons.setdefault(document_id, []).append(
+                MenuEntry(
+                    _("Download the signed copy"),
+                    url_for("portal.download", document_id=copy_id),
+                    testid=f"signed-copy-{document_id}",
+                )
+            )
+        return buttons
 
     def viewer(self, document: Document, folder: Folder, extra: dict) -> ViewerSection | None:
         requests = db.session.scalars(

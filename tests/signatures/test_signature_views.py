@@ -298,3 +298,23 @@ def test_decline_from_the_portal(client, world):
     assert client.post(f"{base}/decline", data={"reason": "Wrong year"}).status_code == 302
     db.session.expire_all()
     assert service.status_of(db.session.get(SignatureRequest, request.id)) == "declined"
+
+
+def test_portal_documents_point_to_the_signed_copy(client, world):
+    """On the portal's Documents page, does a signed original offer its sealed copy, and a
+    pending one *Review and sign*?"""
+    from dashboard.signatures.signed_copy import make_signed_copy
+    from tests.signatures.helpers import sign_as
+
+    a = world.a
+    signed = make_request(a.staff, _pdf(world), [a.contact.user])
+    sign_as(signed, a.contact.user)
+    assert make_signed_copy(signed.id)
+    pending = make_request(
+        a.staff, add_pdf(a.folders["view"], a.staff, "second.pdf"), [a.contact.user]
+    )
+    db.session.refresh(signed)
+    client.login(a.contact.user.email)
+    page = client.get(f"/portal/documents/folders/{a.folders['view'].id}").data.decode()
+    assert f"/portal/documents/{signed.signed_document_id}/download" in page
+    assert f'href="/portal/signatures/{pending.id}"' in page
