@@ -102,3 +102,25 @@ def test_seal_key_is_stored_encrypted(world):
     row = certificates.seal_key_for(world.a.firm)
     assert b"ENCRYPTED PRIVATE KEY" in row.encrypted_key_pem
     assert certificates.material(row).key_pem.startswith(b"-----BEGIN PRIVATE KEY")
+
+
+def test_flask_signatures_verify(app, world, tmp_path):
+    """Does `flask signatures verify FILE` say VALID (exit 0) for the sealed copy, name the
+    firm, and NOT VALID (exit 1) once a byte changed or for an unsealed PDF?"""
+    request, document = _signed_request(world)
+    make_signed_copy(request.id)
+    db.session.refresh(request)
+    data = storage.path_for(request.signed_document.storage_key).read_bytes()
+    good, bad, plain = tmp_path / "good.pdf", tmp_path / "bad.pdf", tmp_path / "plain.pdf"
+    good.write_bytes(data)
+    tampered = bytearray(data)
+    tampered[len(data) // 2] ^= 0x01
+    bad.write_bytes(bytes(tampered))
+    plain.write_bytes(storage.path_for(document.storage_key).read_bytes())
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["signatures", "verify", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "VALID" in result.output and "sealed by: Alpha" in result.output
+    for path in (bad, plain):
+        result = runner.invoke(args=["signatures", "verify", str(path)])
+        assert result.exit_code == 1 and "NOT VALID" in result.output
