@@ -9,6 +9,7 @@ from flask import Flask, g, render_template
 from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy import event
 
 from dashboard.config import load_config
@@ -109,6 +110,14 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(dev_bp)
 
 
+def css_string(value: object) -> Markup:
+    """A quoted CSS string (for `content:`), every character but letters, digits and spaces
+    escaped: Jinja's HTML escaping means nothing inside <style>."""
+    text = value.unescape() if isinstance(value, Markup) else str(value)  # `~` escapes
+    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{body}"')
+
+
 def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
@@ -120,6 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["filesize"] = format_filesize
+    app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.globals["in_staff_language"] = in_staff_language
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -313,6 +313,7 @@ def _seed(present) -> list[tuple[str, str, str]]:
     db.session.flush()
     started = now() - timedelta(days=40)
     approvals: list[tuple[Account, Document, User]] = []
+    signatures: list[tuple[Account, Document, User]] = []
     chats: list[tuple[Account, str]] = []
     chat_languages: set[str] = set()
     for index, (account_name, people) in enumerate(_all_accounts()):
@@ -368,6 +369,8 @@ def _seed(present) -> list[tuple[str, str, str]]:
             )
             if file_key == "tax_return" and index < 9:
                 approvals.append((account, document, staff[index % len(staff)]))
+            if file_key == "engagement" and (index < 6 or index == 9):
+                signatures.append((account, document, staff[index % len(staff)]))
         language = people[0][1]
         if index % 5 != 4 and language not in chat_languages:
             chat_languages.add(language)
@@ -377,6 +380,7 @@ def _seed(present) -> list[tuple[str, str, str]]:
     db.session.flush()
     templates = _demo_templates(firm)
     _demo_approvals(approvals)
+    _demo_signatures(signatures)
     _demo_chats(chats, templates, staff)
     db.session.commit()
     _send_due_reminders(present)
@@ -510,4 +514,61 @@ def _demo_approvals(approvals: list) -> None:
                 ["incorrect", "questions"],
                 "The turnover on page 2 looks wrong.",
             )
+    clock.set_now(base)
+
+
+def _demo_signatures(requests: list) -> None:
+    """Signature requests awaiting, partially signed, signed (sealed) and declined."""
+    from dashboard import clock
+    from dashboard.reminders.service import ReminderSettings
+    from dashboard.signatures import service
+    from dashboard.signatures.evidence import RequestFacts
+    from dashboard.signatures.signed_copy import make_signed_copy
+
+    base = now()
+    facts = RequestFacts("192.0.2.10", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Safari/604.1")
+    for number, (account, document, sender) in enumerate(requests):
+        signers = [c.user for c, reason in service.signable_contacts(account.id) if not reason]
+        if not signers:
+            continue
+        clock.set_now(base + timedelta(minutes=3 * number))
+        request = service.request_signatures(
+            sender,
+            document,
+            [service.SignerSpec(user.id, 1, 0.55, 0.72) for user in signers],
+            in_order=len(signers) > 1,
+            message=APPROVAL_MESSAGES.get(signers[0].language or "fr", ""),
+            settings=ReminderSettings(True, 3, 2),
+        )
+        _mark_delivered()
+        clock.set_now(base + timedelta(days=2, hours=number))
+        # Two signers in order: the first signs (Partially signed); otherwise by turns:
+        # awaiting, signed (and sealed), declined.
+        outcome = 1 if len(signers) > 1 else (0, 2, 3)[number % 3]
+        if outcome == 3:
+            service.decline(
+                signers[0],
+                request,
+                request.signers[0],
+                "Le montant des honoraires ne correspond pas à notre accord.",
+                facts,
+            )
+            continue
+        for signer in request.signers[: len(request.signers) if outcome == 2 else outcome]:
+            service.sign(
+                signer.user,
+                request,
+                signer,
+                method="typed",
+                typed_name=signer.user.name,
+                drawing=None,
+                consent=True,
+                shown_sha256=request.document_sha256,
+                consent_locale=signer.user.language or "fr",
+                facts=facts,
+            )
+        db.session.flush()
+        if request.seal_state == "queued":
+            db.session.commit()
+            make_signed_copy(request.id)
     clock.set_now(base)

@@ -50,12 +50,27 @@ STAFF_EMAIL_EVENTS = {
 }
 
 
+#: Audit actions that say nothing the timeline does not already show ("Sent" covers them).
+HIDDEN_EVENTS: set[str] = set()
+
+
+def register_timeline_events(
+    labels: dict, staff_emails: dict[str, str] | None = None, hidden: set[str] | None = None
+) -> None:
+    """A kind names its own audit actions for the timeline (the engine imports no kind)."""
+    EVENT_LABELS.update(labels)
+    STAFF_EMAIL_EVENTS.update(staff_emails or {})
+    HIDDEN_EVENTS.update(hidden or set())
+
+
 def cancel_reason(text: str | None) -> str:
     """Why an email was not sent, in the reader's language (stored as a short code)."""
     if not text:
         return ""
     if text.startswith("superseded"):
         return str(_l("a newer message replaced it"))
+    if text == "signer signed":
+        return str(_l("the signer signed"))
     if text.startswith("address refused"):
         return str(_l("the address was refused"))
     if text in ("item archived", "item cancelled"):
@@ -115,6 +130,7 @@ def build_timeline(item: ActionItem) -> Timeline:
     ).all()
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
     entries = []
+    events = [event for event in events if event.action not in HIDDEN_EVENTS]
     for event in events:
         label = str(EVENT_LABELS.get(event.action, event.action))
         if event.action == "reminder.sent":

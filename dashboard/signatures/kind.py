@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -12,6 +13,7 @@ from dashboard.documents.models import Document
 from dashboard.extensions import db
 from dashboard.items.kinds import AccountKind, EmailContent, Recipient, SweepFacts, register
 from dashboard.items.models import ActionItem
+from dashboard.reminders.timeline import register_timeline_events
 from dashboard.signatures.models import SignatureRequest, Signer
 from dashboard.signatures.service import waiting_signers
 
@@ -115,3 +117,17 @@ class SignatureKind(AccountKind):
 
 
 register(SignatureKind())
+register_timeline_events(
+    {
+        "signature.viewed": _l("Opened by a signer"),
+        "signature.signed": _l("Signed by a signer"),
+        "signature.declined": _l("Declined"),
+        "signature.cancelled": _l("Request cancelled"),
+        "signature.sealed": _l("Signed copy sealed"),
+    },
+    staff_emails={
+        "signature_completed": "signature.sealed",
+        "signature_declined": "signature.declined",
+    },
+    hidden={"signature.requested"},
+)

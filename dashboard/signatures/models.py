@@ -93,6 +93,8 @@ class Signer(db.Model):
     #: Which consent sentence they ticked (evidence.CONSENT_VERSION) and in which language.
     consent_version: Mapped[str | None] = mapped_column(String(16))
     consent_locale: Mapped[str | None] = mapped_column(String(16))
+    #: The consent sentence exactly as the signer saw it (a translation may change later).
+    consent_text: Mapped[str | None] = mapped_column(Text)
     method: Mapped[str | None] = mapped_column(String(8))
     #: The name as typed (typed signatures; also kept for drawn ones).
     typed_name: Mapped[str | None] = mapped_column(String(200))

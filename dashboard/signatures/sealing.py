@@ -74,10 +74,19 @@ def page_boxes(reader: PdfReader, marks: list[dict]) -> list[PageBox]:
     return [boxes[n] for n in sorted(boxes)]
 
 
-def render_html(html: str, base_url: str) -> bytes:
-    from weasyprint import HTML  # imported late: it loads Pango, which web requests never need
+_font_config = None
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+
+def render_html(html: str, base_url: str | None) -> bytes:
+    """HTML to PDF. One FontConfiguration per process: each new one decodes the woff2 fonts
+    again (about 0.1 s a render)."""
+    global _font_config
+    from weasyprint import HTML  # imported late: it loads Pango, which web requests never need
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return HTML(string=html, base_url=base_url).write_pdf(font_config=_font_config)
 
 
 def assemble(original: bytes, boxes: list[PageBox], rendered: bytes) -> bytes:
@@ -94,6 +103,7 @@ def assemble(original: bytes, boxes: list[PageBox], rendered: bytes) -> bytes:
             overlay.pages[index],
             Transformation().translate(float(low[0]), float(low[1])),
         )
+        target.compress_content_streams()  # merged content is written uncompressed otherwise
     for page in overlay.pages[len(boxes) :]:
         writer.add_page(page)
     out = BytesIO()

@@ -46,7 +46,7 @@ STATUS_BADGES = {
     "partial": "text-bg-info",
     "signed": "text-bg-success",
     "declined": "text-bg-danger",
-    "cancelled": "text-bg-light",
+    "cancelled": "text-bg-secondary",
 }
 SIGNER_LABELS = {
     "waiting": _l("Not signed yet"),
@@ -54,6 +54,7 @@ SIGNER_LABELS = {
     "later": _l("Waits for the previous signer"),
     "signed": _l("Signed"),
     "declined": _l("Declined"),
+    "stopped": _l("Did not sign"),
 }
 MAX_SIGNERS = 10
 PDF_TYPES = ("application/pdf",)
@@ -110,6 +111,8 @@ def waiting_signers(request: SignatureRequest) -> list[Signer]:
 def signer_state(request: SignatureRequest, signer: Signer) -> str:
     if signer.state != "waiting":
         return signer.state
+    if not request.is_pending:
+        return "stopped"
     if request.in_order and request.is_pending:
         return "turn" if waiting_signers(request)[:1] == [signer] else "later"
     return "waiting"
@@ -284,6 +287,7 @@ def sign(
     signer.ip, signer.user_agent = facts.ip, facts.user_agent
     signer.document_sha256 = shown_sha256
     signer.consent_version, signer.consent_locale = evidence.CONSENT_VERSION, consent_locale
+    signer.consent_text = str(evidence.CONSENT_TEXT)  # the request's locale: what was shown
     signer.method = method
     signer.typed_name = name or client.name
     signer.drawing_png = drawing if method == "drawn" else None

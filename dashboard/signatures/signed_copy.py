@@ -80,7 +80,7 @@ def make_signed_copy(request_id: int) -> bool:
 
 def signed_name(original: str) -> str:
     stem = original[:-4] if original.lower().endswith(".pdf") else original
-    return f"{stem} ({_('signed')}).pdf"[:255]
+    return _("%(name)s (signed).pdf", name=stem)[:255]
 
 
 def _failed(request: SignatureRequest, error: str) -> None:
@@ -148,14 +148,18 @@ def _mark(signer: Signer, firm: Firm) -> dict:
         "y": signer.y,
         "name": signer.user.name,
         "typed_name": signer.typed_name or signer.user.name,
+        # A long name gets a smaller script size so it stays inside the 170 pt stamp.
+        "typed_size": round(min(22.0, max(9.0, 300 / max(len(signer.typed_name or ""), 1))), 1),
         "drawing": _drawing_uri(signer),
         "when": _when(signer.decided_at, firm) if signer.decided_at else "",
     }
 
 
 def _certificate_row(signer: Signer, firm: Firm) -> dict:
-    with language(signer.consent_locale):
-        consent = str(evidence.CONSENT_TEXT)
+    consent = signer.consent_text
+    if not consent:
+        with language(signer.consent_locale):
+            consent = str(evidence.CONSENT_TEXT)
     return {
         **_mark(signer, firm),
         "email": signer.user.email,

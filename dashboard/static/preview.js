@@ -154,6 +154,7 @@ class PdfView {
     const page = await this.pdf.getPage(slot.n);
     const base = page.getViewport({ scale: 1 });
     slot.el.style.aspectRatio = `${base.width} / ${base.height}`;
+    slot.el.dataset.widthPt = String(base.width); // for boxes sized in points (signatures)
     const viewport = page.getViewport({ scale: pixels / base.width });
     const canvas = document.createElement("canvas");
     canvas.width = Math.floor(viewport.width);

@@ -68,10 +68,11 @@
   }
 
   // ---- staff: place each signer's box on the preview ---------------------------------------
+  const STAMP_WIDTH_PT = 170; // sealing.STAMP_WIDTH: the box is drawn at the stamp's true size
   function initPlacement(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
-    const preview = document.querySelector(form.dataset.preview);
+    const preview = document.querySelector(form.dataset.placementFor);
     if (!preview) return;
     let placing = null; // the user id whose box the next click on a page puts down
 
@@ -86,6 +87,7 @@
         marker.dataset.markerFor = uid;
         marker.setAttribute("data-testid", `marker-${uid}`);
         marker.textContent = label(uid);
+        marker.title = label(uid);
         marker.addEventListener("pointerdown", (event) => drag(event, uid, marker));
       }
       return marker;
@@ -96,8 +98,9 @@
       if (!slot) return false;
       const marker = markerFor(uid);
       if (marker.parentElement !== slot) slot.append(marker);
+      if (slot.dataset.widthPt) marker.style.width = `${(STAMP_WIDTH_PT / Number(slot.dataset.widthPt)) * 100}%`;
       const clampedX = Math.min(Math.max(x, 0), 1 - marker.offsetWidth / slot.offsetWidth);
-      const clampedY = Math.min(Math.max(y, 0), 0.97);
+      const clampedY = Math.min(Math.max(y, 0), 1 - marker.offsetHeight / slot.offsetHeight);
       marker.style.left = `${(clampedX * 100).toFixed(2)}%`;
       marker.style.top = `${(clampedY * 100).toFixed(2)}%`;
       field(uid, "page").value = String(page);

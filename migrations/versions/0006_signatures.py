@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('document_sha256', sa.String(length=64), nullable=True),
     sa.Column('consent_version', sa.String(length=16), nullable=True),
     sa.Column('consent_locale', sa.String(length=16), nullable=True),
+    sa.Column('consent_text', sa.Text(), nullable=True),
     sa.Column('method', sa.String(length=8), nullable=True),
     sa.Column('typed_name', sa.String(length=200), nullable=True),
     sa.Column('drawing_png', sa.LargeBinary(), nullable=True),

@@ -124,3 +124,17 @@ def test_flask_signatures_verify(app, world, tmp_path):
     for path in (bad, plain):
         result = runner.invoke(args=["signatures", "verify", str(path)])
         assert result.exit_code == 1 and "NOT VALID" in result.output
+
+
+def test_certificate_footer_shows_the_firm_name_as_written(world):
+    """Is a firm name with & and quotes printed as written in the certificate's footer (not
+    as HTML entities)?"""
+    world.a.firm.name = 'Martin & Fils "Conseil"'
+    db.session.commit()
+    request, _ = _signed_request(world)
+    make_signed_copy(request.id)
+    db.session.refresh(request)
+    reader = PdfReader(BytesIO(storage.path_for(request.signed_document.storage_key).read_bytes()))
+    text = reader.pages[-1].extract_text()
+    assert 'Martin & Fils "Conseil" · Signing certificate' in text
+    assert "&amp;" not in text and "&#" not in text
