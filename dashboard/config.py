@@ -58,6 +58,10 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_REQUEUE_AFTER_SECONDS": _int("OUTBOX_REQUEUE_AFTER_SECONDS", 120),
         "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 30),
         "SWEEP_BATCH_SIZE": _int("SWEEP_BATCH_SIZE", 500),
+        #: Online payments (Mollie): no key, no *Pay now* button. The endpoint is Mollie's own
+        #: unless a test points it at a local stub.
+        "MOLLIE_API_KEY": os.environ.get("MOLLIE_API_KEY", ""),
+        "MOLLIE_API_ENDPOINT": os.environ.get("MOLLIE_API_ENDPOINT", "https://api.mollie.com"),
         "CLIENTS_PER_PAGE": 50,
         "AUDIT_PER_PAGE": 50,
         "SESSION_COOKIE_HTTPONLY": True,

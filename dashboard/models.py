@@ -7,9 +7,19 @@ from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm, User
 from dashboard.chats.bulk import BulkSend  # noqa: F401  (bulk messaging, C2)
 from dashboard.documents.models import Document
+from dashboard.invoices.models import (  # noqa: F401  (invoices, I1)
+    DocumentLock,
+    FirmBilling,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceTemplate,
+    Payment,
+)
 from dashboard.items.models import ActionItem
 from dashboard.notify.models import InboxEntry, NotificationPreference, OutboxEmail, SweepStatus
 from dashboard.reminders.models import Reminder
+from dashboard.signatures.models import FirmSealKey, SignatureRequest, Signer  # noqa: F401
 
 __all__ = [
     "ActionItem",

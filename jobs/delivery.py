@@ -101,6 +101,8 @@ def _deliver_one(outbox_id: int, connection):
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     message.msgId = row.message_id  # stable across retries
+    for filename, mimetype, data in rendered.attachments:
+        message.attach(filename, mimetype, data)
     try:
         if connection is None:
             connection = smtp.open_connection()

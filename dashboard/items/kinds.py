@@ -42,6 +42,8 @@ class EmailContent:
     intro: str
     action_label: str
     details: str = ""
+    #: Files sent with the email: (file name, MIME type, bytes) — an invoice's PDF.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 class Kind(Protocol):

@@ -13,13 +13,14 @@ from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
 from dashboard.extensions import db
 
-ITEM_STATUSES = ("pending", "completed", "cancelled")
+#: A draft (an invoice not issued yet) is nobody's to-do and has no reminders.
+ITEM_STATUSES = ("draft", "pending", "completed", "cancelled")
 
 
 class ActionItem(db.Model):
     __tablename__ = "action_item"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'completed', 'cancelled')", name="status"),
+        CheckConstraint("status IN ('draft', 'pending', 'completed', 'cancelled')", name="status"),
         # The client's Pending action list: pending items of an account, latest bump first.
         Index(
             "ix_action_item_pending_bumped",

@@ -27,10 +27,19 @@ class RenderedEmail:
     sender: str = ""
     #: The Reply-To header: the staff member who sent the item, when there is one.
     reply_to: str | None = None
+    #: (file name, MIME type, bytes) attached to the message.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 #: Emails about no action item, rendered by the feature that writes them (by purpose).
 RENDERERS: dict[str, Callable[[OutboxEmail, Firm], RenderedEmail]] = {}
+#: Purposes rendered as an action item's email (the kind's content, the portal button).
+ITEM_EMAIL_PURPOSES = {"notification", "reminder", "resend"}
+
+
+def register_item_email(purpose: str) -> None:
+    """A kind's own purpose that reads like its notification (an invoice's copy after payment)."""
+    ITEM_EMAIL_PURPOSES.add(purpose)
 
 
 def register_email(purpose: str):
@@ -74,7 +83,7 @@ def render(row: OutboxEmail) -> RenderedEmail:
     with force_locale(row.locale):
         if row.purpose in RENDERERS:
             rendered = RENDERERS[row.purpose](row, firm)
-        elif row.item_id is not None and row.purpose in ("notification", "reminder", "resend"):
+        elif row.item_id is not None and row.purpose in ITEM_EMAIL_PURPOSES:
             rendered = _render_item_email(row, firm)
         else:
             rendered = _render_staff_email(row, firm)
@@ -113,6 +122,7 @@ def _render_item_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
         text=render_template("emails/action.txt", **context),
         html=render_template("emails/action.html", **context),
         reply_to=formataddr((sent_by.name, sent_by.email)) if sent_by else None,
+        attachments=content.attachments,
     )
 
 

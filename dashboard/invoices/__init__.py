@@ -1,0 +1,1 @@
+"""Invoices: numbered, VAT-correct invoices with reminders until paid, and document locks."""
