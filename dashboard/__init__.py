@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template
-from flask_babel import format_datetime
+from flask_babel import format_currency, format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
     from dashboard.signatures.views import bp as signatures_bp
+    from dashboard.invoices.views import bp as invoices_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(signatures_bp)
+    app.register_blueprint(invoices_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(chats_bp)
@@ -130,6 +132,8 @@ def _register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["css_string"] = css_string
+    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(value, currency)
+    app.jinja_env.filters["day"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.globals["in_staff_language"] = in_staff_language
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from dashboard.invoices.files import invoice_pdf_bytes, pdf_name
 from dashboard.invoices.models import Invoice
 from dashboard.items.kinds import AccountKind, EmailContent, register
 from dashboard.items.models import ActionItem
@@ -58,8 +59,9 @@ class InvoiceKind(AccountKind):
                 amount=amount(item.amount_due, item.currency),
                 date=due,
             ),
-            action_label=_("View and pay"),
+            action_label=_("View and pay") if item.is_pending else _("View the invoice"),
             details=context.get("message") or item.notes,
+            attachments=((pdf_name(item), "application/pdf", invoice_pdf_bytes(item)),),
         )
 
 

@@ -90,6 +90,8 @@ class Invoice(ActionItem):
     credit_for_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
     template_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_template.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The PDF as issued (made once, then kept: an issued invoice never changes).
+    pdf_storage_key: Mapped[str | None] = mapped_column(String(255))
     #: The Reminders settings chosen for a draft, applied when it is issued.
     reminders_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_interval_days: Mapped[int] = mapped_column(Integer, default=7)

@@ -360,3 +360,32 @@ def invoice_from_template(actor: User, account: Account, template: InvoiceTempla
         ),
         template=template,
     )
+
+
+def update_billing(billing: FirmBilling, form) -> None:
+    """Save the firm's billing details; the IBAN and BIC are checked (schwifty)."""
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    billing.legal_name = " ".join(form.get("legal_name", "").split())[:200]
+    billing.address = form.get("address", "").strip()[:1000]
+    billing.vat_number = form.get("vat_number", "").replace(" ", "").upper()[:32]
+    iban, bic = form.get("iban", "").strip(), form.get("bic", "").strip()
+    try:
+        billing.iban = IBAN(iban).compact if iban else ""
+        billing.bic = str(BIC(bic)) if bic else ""
+    except (SchwiftyException, ValueError) as error:
+        raise InvoiceError(str(_l("Check the IBAN and the BIC."))) from error
+    prefix = form.get("number_prefix", "{year}-").strip()[:20]
+    if any(ch in prefix for ch in "\r\n/\\"):
+        raise InvoiceError(str(_l("The number prefix may not contain slashes or line breaks.")))
+    billing.number_prefix = prefix
+    try:
+        billing.payment_days = max(0, min(365, int(form.get("payment_days", "30"))))
+        billing.default_vat_rate = money.parse_decimal(form.get("default_vat_rate", "20"), low="0")
+    except (ValueError, money.MoneyError) as error:
+        raise InvoiceError(str(_l("Enter whole days and a VAT rate."))) from error
+    currency = form.get("currency", "EUR").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvoiceError(str(_l("Enter a three-letter currency code, such as EUR.")))
+    billing.currency = currency

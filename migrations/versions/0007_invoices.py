@@ -90,6 +90,7 @@ def upgrade():
     sa.Column('credit_for_id', sa.Integer(), nullable=True),
     sa.Column('template_id', sa.Integer(), nullable=True),
     sa.Column('voided_at', sa.DateTime(), nullable=True),
+    sa.Column('pdf_storage_key', sa.String(length=255), nullable=True),
     sa.Column('reminders_enabled', sa.Boolean(), nullable=False),
     sa.Column('reminder_interval_days', sa.Integer(), nullable=False),
     sa.Column('reminder_max_count', sa.Integer(), nullable=False),
