@@ -88,12 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.dev.views import bp as dev_bp
     from dashboard.documents.views import bp as documents_bp
     from dashboard.health import bp as health_bp
+    from dashboard.invoices.views import bp as invoices_bp
     from dashboard.notify.views import bp as notify_bp
     from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
     from dashboard.reminders.views import bp as reminders_bp
     from dashboard.signatures.views import bp as signatures_bp
-    from dashboard.invoices.views import bp as invoices_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -133,7 +133,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(value, currency)
-    app.jinja_env.filters["day"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["day"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
     app.jinja_env.globals["in_staff_language"] = in_staff_language
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")

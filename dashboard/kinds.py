@@ -3,6 +3,7 @@
 from dashboard.approvals import document_actions as approval_documents  # noqa: F401
 from dashboard.approvals import kind as approvals  # noqa: F401
 from dashboard.chats import kind as chats  # noqa: F401
+from dashboard.invoices import document_actions as invoice_documents  # noqa: F401
 from dashboard.invoices import kind as invoices  # noqa: F401
 from dashboard.signatures import document_actions as signature_documents  # noqa: F401
 from dashboard.signatures import kind as signatures  # noqa: F401

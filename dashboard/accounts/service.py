@@ -23,7 +23,11 @@ class InvalidValue(ValueError):
 
 
 #: Clients list filters (A1); each keeps accounts with a pending item of that kind.
-CLIENT_FILTERS = {"awaiting_approval": "approval", "pending_signatures": "signature"}
+CLIENT_FILTERS = {
+    "awaiting_approval": "approval",
+    "pending_signatures": "signature",
+    "unpaid_invoices": "invoice",
+}
 
 
 def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:

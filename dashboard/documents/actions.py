@@ -61,6 +61,13 @@ def portal_annotations(document_ids: list[int]) -> Annotations:
     return notes
 
 
+def portal_locked(document_ids: list[int]) -> set[int]:
+    """Which of these documents the client may not open yet, as any action says."""
+    if not document_ids:
+        return set()
+    return {i for action in document_actions() for i in action.portal_locked(document_ids)}
+
+
 def viewer_sections(document: Document, folder: Folder, extra: dict) -> list[ViewerSection]:
     sections = (action.viewer(document, folder, extra) for action in document_actions())
     return [section for section in sections if section is not None]

@@ -389,3 +389,37 @@ def update_billing(billing: FirmBilling, form) -> None:
     if len(currency) != 3 or not currency.isalpha():
         raise InvoiceError(str(_l("Enter a three-letter currency code, such as EUR.")))
     billing.currency = currency
+
+
+def lock_document(actor: User, document, invoice: Invoice) -> None:
+    """The client may open the document only once `invoice` is paid in full (D5)."""
+    from dashboard.accounts.models import Folder
+    from dashboard.invoices.models import DocumentLock
+
+    if invoice.account_id != document.account_id or invoice.state not in ("issued", "partial"):
+        raise InvoiceError(str(_l("Choose an unpaid invoice of this client.")))
+    folder = db.session.get(Folder, document.folder_id)
+    if folder is None or not folder.client_can_view:
+        raise InvoiceError(str(_l("Move the document to a folder the client can view first.")))
+    lock = db.session.scalar(select(DocumentLock).where(DocumentLock.document_id == document.id))
+    if lock is None:
+        db.session.add(DocumentLock(document_id=document.id, invoice_id=invoice.id))
+    else:
+        lock.invoice_id = invoice.id
+    record_item_event(
+        invoice,
+        actor=actor,
+        action="invoice.locked",
+        title=invoice.number or "",
+        document=document.name,
+    )
+    db.session.flush()
+
+
+def unlock_document(actor: User, document) -> None:
+    from dashboard.invoices.models import DocumentLock
+
+    lock = db.session.scalar(select(DocumentLock).where(DocumentLock.document_id == document.id))
+    if lock is not None:
+        db.session.delete(lock)
+        db.session.flush()

@@ -404,3 +404,35 @@ def billing():
     db.session.commit()
     flash(_("Billing details saved."), "success")
     return redirect(url_for("invoices.billing"))
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/lock", methods=["POST"])
+def lock(account_id: int, document_id: int):
+    """Lock the document to an unpaid invoice of the same account (D5)."""
+    from dashboard.documents.models import Document
+    from dashboard.documents.viewer import answer_viewer
+
+    document = firm_get(Document, document_id, account_id=account_id)
+    invoice = firm_get(
+        Invoice, request.form.get("invoice_id", type=int) or 0, account_id=account_id
+    )
+    try:
+        service.lock_document(current_user, document, invoice)
+    except service.InvoiceError as refused:
+        db.session.rollback()
+        return answer_viewer(document, 422, error=str(refused))
+    db.session.commit()
+    return answer_viewer(
+        document, success=_("Locked until invoice %(number)s is paid.", number=invoice.number)
+    )
+
+
+@bp.route("/clients/<int:account_id>/documents/<int:document_id>/unlock", methods=["POST"])
+def unlock(account_id: int, document_id: int):
+    from dashboard.documents.models import Document
+    from dashboard.documents.viewer import answer_viewer
+
+    document = firm_get(Document, document_id, account_id=account_id)
+    service.unlock_document(current_user, document)
+    db.session.commit()
+    return answer_viewer(document, success=_("Unlocked: the client can open the document."))

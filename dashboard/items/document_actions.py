@@ -128,6 +128,9 @@ class DocumentAction(Protocol):
     def docs_subtabs(self) -> list[SubTab]:
         """Sub-tabs this action adds to an account's Docs tab."""
 
+    def portal_locked(self, document_ids: list[int]) -> set[int]:
+        """Documents the client sees listed but may not open yet (locked to an unpaid invoice)."""
+
 
 _ACTIONS: dict[str, DocumentAction] = {}
 
@@ -173,3 +176,6 @@ class BaseDocumentAction:
 
     def docs_subtabs(self) -> list[SubTab]:
         return []
+
+    def portal_locked(self, document_ids: list[int]) -> set[int]:
+        return set()

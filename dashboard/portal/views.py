@@ -119,10 +119,18 @@ def upload(folder_id: int):
 @bp.route("/documents/<int:document_id>/inline")
 def inline(document_id: int):
     """A document the client may see (never in a Private folder), shown in their page."""
-    return send_inline(portal_get_document(document_id))
+    return send_inline(_openable(document_id))
 
 
 @bp.route("/documents/<int:document_id>/download")
 def download(document_id: int):
     """Download a document from a folder the client may see."""
-    return send_document(portal_get_document(document_id))
+    return send_document(_openable(document_id))
+
+
+def _openable(document_id: int):
+    """The document, unless a kind locks it for now (D5: until its invoice is paid): 403."""
+    document = portal_get_document(document_id)
+    if document.id in actions.portal_locked([document.id]):
+        abort(403)
+    return document
