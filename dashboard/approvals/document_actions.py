@@ -55,6 +55,14 @@ def _load_approvals_tab(firm_id: int, status: str, per_page: int) -> dict:
         stmt = stmt.where(ApprovalRequest.status == "pending")
     elif status in ("approved", "rejected"):
         stmt = stmt.where(ApprovalRequest.decision == status)
+    else:  # another kind's filter of the page (Pending payment): on the request's document
+        from dashboard.documents.actions import filters
+
+        chosen = {item.key: item for item in filters()}.get(status)
+        if chosen is not None:
+            stmt = stmt.where(
+                ApprovalRequest.document_id.in_(select(Document.id).where(chosen.where()))
+            )
     return {"page": paginate(stmt, per_page)}
 
 

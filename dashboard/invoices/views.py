@@ -201,6 +201,20 @@ def invoice(account_id: int, invoice_id: int):
     return _invoice_page(firm_get(Invoice, invoice_id, account_id=account_id))
 
 
+@bp.route("/clients/<int:account_id>/invoices/<int:invoice_id>/popup")
+def invoice_popup(account_id: int, invoice_id: int):
+    """The list's eye icon: the invoice's PDF in a pop-up, with its ⋯ menu."""
+    invoice = firm_get(Invoice, invoice_id, account_id=account_id)
+    return render_template(
+        "invoices/_popup.html",
+        invoice=invoice,
+        pdf=SimpleNamespace(
+            id=invoice.id, name=files.pdf_name(invoice), content_type="application/pdf", size=0
+        ),
+        **_labels(),
+    )
+
+
 @bp.route("/clients/<int:account_id>/invoices/<int:invoice_id>/pdf")
 def invoice_pdf(account_id: int, invoice_id: int):
     """The PDF, inline (the pdf.js preview) or as a download (?download=1)."""

@@ -79,3 +79,19 @@ def test_staff_lock_from_the_viewer_and_filters(client, world):
         f"/clients/{a.account.id}/documents/{document.id}/lock", data={"invoice_id": other.id}
     )
     assert refused.status_code == 404
+
+
+def test_approvals_tab_filters_pending_payment(client, world):
+    """Does the Documents page's Approvals tab filter *Pending payment* too?"""
+    from tests.factories import make_approval
+
+    a = world.a
+    invoice = issued_invoice(a.staff, a.account)
+    locked = make_approval(a.staff, a.documents["view"])
+    other = make_approval(a.staff, a.documents["edit"])
+    service.lock_document(a.staff, a.documents["view"], invoice)
+    db.session.commit()
+    client.login(a.staff.email)
+    page = client.get("/documents?tab=approvals&status=pending_payment").data.decode()
+    assert f'id="approval-{locked.id}"' in page or "view.pdf" in page
+    assert "edit.pdf" not in page and other.id
