@@ -77,6 +77,7 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
         "document_id": world.a.documents["edit"].id,
         "request_id": request.id,
         "signer_id": 1,
+        "invoice_id": 1,
     }
     before = len(uploads_in(app))
     with count_queries(app) as statements:
