@@ -381,6 +381,7 @@ def _seed(present) -> list[tuple[str, str, str]]:
     templates = _demo_templates(firm)
     _demo_approvals(approvals)
     _demo_signatures(signatures)
+    _demo_invoices(firm, [account for account, _, _ in approvals], staff)
     _demo_chats(chats, templates, staff)
     db.session.commit()
     _send_due_reminders(present)
@@ -571,4 +572,54 @@ def _demo_signatures(requests: list) -> None:
         if request.seal_state == "queued":
             db.session.commit()
             make_signed_copy(request.id)
+    clock.set_now(base)
+
+
+def _demo_invoices(firm: Firm, accounts: list[Account], staff: list[User]) -> None:
+    """Billing details with an IBAN, a template, and invoices unpaid, partly paid and paid."""
+    from decimal import Decimal
+
+    from dashboard import clock
+    from dashboard.invoices import service
+    from dashboard.invoices.models import InvoiceTemplate
+
+    billing = service.billing_of(firm.id)
+    billing.legal_name = "Cabinet Relance Démo SARL"
+    billing.address = "12 rue de la Paix\n75002 Paris\nFrance"
+    billing.vat_number = "FR32123456789"
+    billing.iban, billing.bic = "FR7630006000011234567890189", "AGRIFRPP"
+    template = InvoiceTemplate(
+        firm_id=firm.id,
+        name="Tenue de comptabilité mensuelle",
+        lines=[
+            {
+                "description": "Tenue de comptabilité",
+                "quantity": "1",
+                "unit_price": "350.00",
+                "vat_rate": "20",
+            },
+            {
+                "description": "Bulletins de paie",
+                "quantity": "4",
+                "unit_price": "25.00",
+                "vat_rate": "20",
+            },
+        ],
+        notes="Merci de votre confiance.",
+        reminders_enabled=True,
+        interval_days=7,
+        max_count=2,
+    )
+    db.session.add(template)
+    db.session.flush()
+    base = now()
+    for number, account in enumerate(accounts[:6]):
+        clock.set_now(base + timedelta(minutes=number))
+        invoice = service.invoice_from_template(staff[number % len(staff)], account, template)
+        service.issue_invoice(staff[number % len(staff)], invoice)
+        _mark_delivered()
+        if number % 3 == 1:
+            service.record_payment(None, invoice, Decimal("200.00"), service.local_today(firm.id), "transfer")
+        elif number % 3 == 2:
+            service.record_payment(None, invoice, invoice.total_gross, service.local_today(firm.id), "transfer")
     clock.set_now(base)
