@@ -618,8 +618,9 @@ def _demo_invoices(firm: Firm, accounts: list[Account], staff: list[User]) -> No
         invoice = service.invoice_from_template(staff[number % len(staff)], account, template)
         service.issue_invoice(staff[number % len(staff)], invoice)
         _mark_delivered()
+        today = service.local_today(firm.id)
         if number % 3 == 1:
-            service.record_payment(None, invoice, Decimal("200.00"), service.local_today(firm.id), "transfer")
+            service.record_payment(None, invoice, Decimal("200.00"), today, "transfer")
         elif number % 3 == 2:
-            service.record_payment(None, invoice, invoice.total_gross, service.local_today(firm.id), "transfer")
+            service.record_payment(None, invoice, invoice.total_gross, today, "transfer")
     clock.set_now(base)
