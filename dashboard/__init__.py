@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.documents.views import bp as documents_bp
     from dashboard.health import bp as health_bp
     from dashboard.invoices.views import bp as invoices_bp
+    from dashboard.invoices.webhooks import bp as webhooks_bp
     from dashboard.notify.views import bp as notify_bp
     from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp)
     app.register_blueprint(signatures_bp)
     app.register_blueprint(invoices_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(chats_bp)

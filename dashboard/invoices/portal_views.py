@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
 from dashboard.extensions import db
+from dashboard.htmx import is_partial
 from dashboard.invoices import files
 from dashboard.invoices.models import Invoice
 from dashboard.invoices.service import STATE_BADGES, STATE_LABELS
@@ -87,8 +88,14 @@ def invoice_pdf(invoice_id: int):
 
 @bp.route("/invoices/<int:invoice_id>/pay", methods=["POST"])
 def pay(invoice_id: int):
-    """Pay now: a checkout at the payment provider, back to this page afterwards."""
+    """Pay now: a checkout at the payment provider, back to this page afterwards.
+
+    The browser is sent there by htmx (HX-Redirect) or by a link: the page's CSP keeps form
+    submissions on our origin (`form-action 'self'`), and a form's redirect counts."""
+    from flask_babel import get_locale
+
     from dashboard.invoices import payments
+    from dashboard.invoices.service import InvoiceError
     from dashboard.notify.emails import absolute_url
 
     invoice_ = _portal_invoice(invoice_id)
@@ -98,9 +105,17 @@ def pay(invoice_id: int):
         checkout = payments.create_checkout(
             invoice_,
             absolute_url(url_for("portal.invoice", invoice_id=invoice_.id)),
-            absolute_url(url_for("webhooks.mollie")),
+            payments.webhook_url(),
+            locale=str(get_locale() or "en"),
         )
-    except payments.PaymentError:
-        flash(_("The payment could not be started. Please try again in a moment."), "error")
+    except InvoiceError as refused:
+        flash(str(refused), "error")
         return redirect(url_for("portal.invoice", invoice_id=invoice_.id))
-    return redirect(checkout, code=303)
+    except payments.PaymentProviderError:
+        flash(_("Online payment is not available right now. Please try again later."), "error")
+        return redirect(url_for("portal.invoice", invoice_id=invoice_.id))
+    if is_partial():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = checkout
+        return response
+    return render_template("invoices/portal_checkout.html", invoice=invoice_, checkout=checkout)

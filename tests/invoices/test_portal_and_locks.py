@@ -95,3 +95,30 @@ def test_approvals_tab_filters_pending_payment(client, world):
     page = client.get("/documents?tab=approvals&status=pending_payment").data.decode()
     assert f'id="approval-{locked.id}"' in page or "view.pdf" in page
     assert "edit.pdf" not in page and other.id
+
+
+def test_pay_now_sends_the_client_to_the_checkout_and_the_webhook_pays(app, client, world):
+    """Pay now (htmx) answers HX-Redirect to the provider's checkout; once the provider says
+    paid, its webhook marks the invoice paid and the document lock opens."""
+    from tests.invoices.mollie_stub import MollieStub
+
+    a = world.a
+    invoice = issued_invoice(a.staff, a.account)
+    service.lock_document(a.staff, a.documents["view"], invoice)
+    db.session.commit()
+    with MollieStub() as stub, stub.configured(app):
+        client.login(a.contact.user.email)
+        page = client.get(f"/portal/invoices/{invoice.id}").data.decode()
+        assert 'data-testid="pay-now"' in page
+        response = client.post(f"/portal/invoices/{invoice.id}/pay", headers={"HX-Request": "true"})
+        assert response.status_code == 204
+        checkout = response.headers["HX-Redirect"]
+        assert checkout.startswith(stub.base_url)
+        (payment_id,) = stub.payments
+        assert stub.created()[0]["metadata"]["invoice_id"] == invoice.id
+        stub.pay(payment_id)
+        hook = client.post("/webhooks/mollie", data={"id": payment_id}, without_csrf=True)
+        assert hook.status_code == 200
+    db.session.refresh(invoice)
+    assert invoice.state == "paid"
+    assert client.get(f"/portal/documents/{a.documents['view'].id}/download").status_code == 200
