@@ -336,6 +336,28 @@ def firm_invoices():
     return render_template("invoices/firm_list.html", page=page, only=only, **_labels())
 
 
+@bp.route("/invoices/new")
+def choose_account():
+    """+ New invoice from the Invoices page: pick the client, then fill in the invoice."""
+    account_id = request.args.get("account", type=int)
+    if account_id is not None:
+        account = firm_get(Account, account_id)
+        template = request.args.get("template", type=int)
+        return redirect(url_for("invoices.new_invoice", account_id=account.id, template=template))
+    accounts = db.session.execute(
+        select(Account.id, Account.name)
+        .where(Account.firm_id == current_firm_id())
+        .order_by(Account.name)
+        .limit(2000)
+    ).all()
+    templates = db.session.scalars(
+        select(InvoiceTemplate)
+        .where(InvoiceTemplate.firm_id == current_firm_id())
+        .order_by(InvoiceTemplate.name)
+    ).all()
+    return render_template("invoices/choose_account.html", accounts=accounts, templates=templates)
+
+
 @bp.route("/invoices/templates")
 def templates():
     rows = db.session.scalars(

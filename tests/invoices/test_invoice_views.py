@@ -124,3 +124,14 @@ def test_billing_details_check_the_iban(client, world):
     )
     assert good.status_code == 302
     assert client.get("/invoices").status_code == 200
+
+
+def test_new_invoice_from_the_invoices_page(client, world):
+    """+ New invoice on the sidebar's Invoices page: pick the client, then the form."""
+    client.login(world.a.staff.email)
+    page = client.get("/invoices/new")
+    assert page.status_code == 200 and world.a.account.name.encode() in page.data
+    assert world.b.account.name.encode() not in page.data
+    response = client.get(f"/invoices/new?account={world.a.account.id}")
+    assert response.headers["Location"].endswith(f"/clients/{world.a.account.id}/invoices/new")
+    assert client.get(f"/invoices/new?account={world.b.account.id}").status_code == 404
