@@ -18,7 +18,9 @@ class MoneyError(ValueError):
 
 def parse_decimal(raw: object, *, places: int = 2, low: str | None = None) -> Decimal:
     """A user's number ("1 234,5", "1234.50") as a Decimal with at most `places` decimals."""
-    text = str(raw or "").strip().replace("\u00a0", "").replace(" ", "")
+    text = str(raw or "").strip()
+    for space in ("\u00a0", "\u202f", " ", "\u2009"):  # as Babel writes them, or typed
+        text = text.replace(space, "")
     if "," in text and "." in text:  # 1.234,50 or 1,234.50: the last one is the decimal mark
         text = (
             text.replace(".", "").replace(",", ".")

@@ -79,6 +79,7 @@ def test_totals_equal_an_independent_computation(lines):
         ("1,234.50", "1234.50"),
         ("12", "12"),
         ("0,5", "0.5"),
+        ("1\u202f234,50", "1234.50"),
     ],
 )
 def test_amounts_as_people_type_them(text, value):
