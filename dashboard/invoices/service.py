@@ -204,8 +204,7 @@ def issue_invoice(actor: User, invoice: Invoice) -> Invoice:
     )
     if invoice.credit_for_id is not None or invoice.total_gross <= 0:
         settings = ReminderSettings(False, settings.interval_days, settings.max_count)
-    send_item(actor, invoice, settings)
-    record_item_event(
+    record_item_event(  # before the send, so the timeline reads issued, then sent
         invoice,
         actor=actor,
         action="invoice.issued",
@@ -213,6 +212,7 @@ def issue_invoice(actor: User, invoice: Invoice) -> Invoice:
         total=str(invoice.total_gross),
         currency=invoice.currency,
     )
+    send_item(actor, invoice, settings)
     if invoice.total_gross <= 0:  # a credit note asks nothing of the client
         complete_item(invoice, "credit", actor)
         invoice.state = "paid"
@@ -251,6 +251,7 @@ def record_payment(
     )
     invoice.payments.append(payment)
     invoice.amount_paid = money.cents(invoice.amount_paid + payment.amount)
+    invoice.pdf_storage_key = None  # the next PDF shows the payment and its QR what is left
     paid = invoice.amount_paid >= invoice.total_gross
     invoice.state = "paid" if paid else "partial"
     record_item_event(

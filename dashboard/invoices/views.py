@@ -107,16 +107,18 @@ def new_invoice(account_id: int):
     """A new invoice by hand, or from a template (?template=<id>)."""
     account = firm_get(Account, account_id)
     if request.method == "GET":
-        template_id = request.args.get("template", type=int)
-        if template_id:
-            template = firm_get(InvoiceTemplate, template_id)
-            invoice = service.invoice_from_template(current_user, account, template)
-            db.session.commit()
-            return redirect(
-                url_for("invoices.edit_invoice", account_id=account.id, invoice_id=invoice.id)
-            )
         return _form_page(account, None)
     return _save(account, None)
+
+
+@bp.route("/clients/<int:account_id>/invoices/from-template", methods=["POST"])
+def from_template(account_id: int):
+    """A draft filled from an invoice template (lines, notes, reminders), then its form."""
+    account = firm_get(Account, account_id)
+    template = firm_get(InvoiceTemplate, request.form.get("template", type=int) or 0)
+    invoice = service.invoice_from_template(current_user, account, template)
+    db.session.commit()
+    return redirect(url_for("invoices.edit_invoice", account_id=account.id, invoice_id=invoice.id))
 
 
 @bp.route("/clients/<int:account_id>/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -336,14 +338,20 @@ def firm_invoices():
     return render_template("invoices/firm_list.html", page=page, only=only, **_labels())
 
 
-@bp.route("/invoices/new")
+@bp.route("/invoices/new", methods=["GET", "POST"])
 def choose_account():
-    """+ New invoice from the Invoices page: pick the client, then fill in the invoice."""
-    account_id = request.args.get("account", type=int)
-    if account_id is not None:
-        account = firm_get(Account, account_id)
-        template = request.args.get("template", type=int)
-        return redirect(url_for("invoices.new_invoice", account_id=account.id, template=template))
+    """+ New invoice from the Invoices page: pick the client (and a template), then the form."""
+    if request.method == "POST":
+        account = firm_get(Account, request.form.get("account", type=int) or 0)
+        template_id = request.form.get("template", type=int)
+        if not template_id:
+            return redirect(url_for("invoices.new_invoice", account_id=account.id))
+        template = firm_get(InvoiceTemplate, template_id)
+        invoice = service.invoice_from_template(current_user, account, template)
+        db.session.commit()
+        return redirect(
+            url_for("invoices.edit_invoice", account_id=account.id, invoice_id=invoice.id)
+        )
     accounts = db.session.execute(
         select(Account.id, Account.name)
         .where(Account.firm_id == current_firm_id())
@@ -379,6 +387,11 @@ def edit_template(template_id: int | None = None):
             "invoices/template_form.html",
             template=template,
             defaults=ReminderSettings.defaults_for(firm),
+            rows=forms.line_rows(
+                None,
+                template.lines if template else None,
+                service.billing_of(firm.id).default_vat_rate,
+            ),
         )
     form = request.form
     try:
@@ -399,6 +412,7 @@ def edit_template(template_id: int | None = None):
             errors=errors,
             error=message,
             defaults=ReminderSettings.defaults_for(firm),
+            rows=forms.line_rows(form, None, service.billing_of(firm.id).default_vat_rate),
         ), 422
     if template is None:
         template = InvoiceTemplate(firm_id=firm.id, name=name)

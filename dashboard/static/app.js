@@ -158,6 +158,14 @@
     }
     return null;
   }
+  // A form with data-confirm asks first (no inline handler: the CSP forbids them).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
   var submitting = false;
   document.addEventListener("submit", function () { submitting = true; }, true);
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -7,8 +7,8 @@ Texts are checked through the app's own catalogs (`_shown`, as in test_signature
 entry is untranslated the page shows the English text and that is what is asserted; selectors
 never depend on wording. Money is checked against Babel's own output for the reader's locale.
 
-The last tests reproduce known bugs (strict xfail, each failing on the assertion that shows the
-bug): when a fix lands the test passes, pytest reports XPASS as a failure, and the marker goes.
+The last tests reproduce bugs these tests found (an empty template editor, a delete without
+confirmation under the CSP, a QR code asking for the amount before a payment), now fixed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 import zxingcpp
 from babel.numbers import format_currency
 from flask import Flask
@@ -388,15 +387,9 @@ def test_the_eye_icon_opens_the_invoice_in_a_pop_up(
     staff.context.close()
 
 
-# --- known bugs: each test fails today for the reason given; drop the marker with the fix -------
+# --- bugs found by these tests, fixed: they stay as regression tests -----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="views.edit_template renders invoices/template_form.html without `rows`: the lines "
-    "editor is empty (a template's lines are not shown, Add line throws on a missing row)",
-)
 def test_staff_edits_an_invoice_templates_lines(browser: Browser, server_url, world, app):
     """Does staff in Dutch see the template's two lines in the editor, add a third and, with
     Save & exit, get back to the templates with the three lines stored?"""
@@ -434,12 +427,6 @@ def test_staff_edits_an_invoice_templates_lines(browser: Browser, server_url, wo
     staff.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="invoice.html asks with an inline onsubmit handler, which the page's CSP "
-    "(script-src 'self') blocks: Delete draft deletes at once, without asking",
-)
 def test_delete_draft_asks_first(browser: Browser, server_url, world, app):
     """Does Delete draft in the ⋯ menu ask first (dismissed: the draft stays; accepted: it is
     deleted and staff are back on the Invoices tab)?"""
@@ -477,12 +464,6 @@ def test_delete_draft_asks_first(browser: Browser, server_url, world, app):
     staff.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="files.invoice_pdf_bytes keeps the first PDF made: after a partial payment its SEPA "
-    "QR code still asks for the amount due before the payment",
-)
 def test_after_a_partial_payment_the_qr_code_asks_for_what_is_left(
     browser: Browser, server_url, world, app
 ):

@@ -97,7 +97,9 @@ def test_template_save_and_save_and_exit(client, world):
         f"/invoices/templates/{template.id}", data={**form, "action": "save_exit"}
     )
     assert response.headers["Location"].endswith("/invoices/templates")
-    response = client.get(f"/clients/{a.account.id}/invoices/new?template={template.id}")
+    response = client.post(
+        f"/clients/{a.account.id}/invoices/from-template", data={"template": template.id}
+    )
     draft = db.session.scalar(select(Invoice))
     assert response.status_code == 302 and draft.state == "draft"
     assert (draft.reminder_interval_days, draft.reminder_max_count, draft.notes) == (
@@ -132,6 +134,6 @@ def test_new_invoice_from_the_invoices_page(client, world):
     page = client.get("/invoices/new")
     assert page.status_code == 200 and world.a.account.name.encode() in page.data
     assert world.b.account.name.encode() not in page.data
-    response = client.get(f"/invoices/new?account={world.a.account.id}")
+    response = client.post("/invoices/new", data={"account": world.a.account.id})
     assert response.headers["Location"].endswith(f"/clients/{world.a.account.id}/invoices/new")
-    assert client.get(f"/invoices/new?account={world.b.account.id}").status_code == 404
+    assert client.post("/invoices/new", data={"account": world.b.account.id}).status_code == 404
