@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -135,6 +135,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(value, currency)
+    # An amount to edit, in the reader's notation but without grouping ("1234,50").
+    app.jinja_env.filters["plain_amount"] = lambda value: format_decimal(value, "0.00")
     app.jinja_env.filters["day"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )

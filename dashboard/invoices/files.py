@@ -12,14 +12,13 @@ from dashboard.invoices.models import Invoice
 
 
 def account_locale(account_id: int, firm: Firm) -> str:
-    """The language of the account's first notified contact, else the firm's."""
+    """The language of the account's first notified contact, else of its first contact with
+    portal access, else the firm's."""
     language = db.session.scalar(
         select(User.language)
         .join(Contact, Contact.user_id == User.id)
-        .where(
-            Contact.account_id == account_id, Contact.notify.is_(True), User.language.is_not(None)
-        )
-        .order_by(Contact.id)
+        .where(Contact.account_id == account_id, User.language.is_not(None))
+        .order_by(Contact.notify.desc(), Contact.portal_access.desc(), Contact.id)
         .limit(1)
     )
     return language or firm.default_language

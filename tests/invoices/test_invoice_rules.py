@@ -192,6 +192,12 @@ def test_email_invoice_on_a_paid_invoice_sends_a_copy_without_reminders(
     messages = mailbox.to(a.contact.user.email)
     assert [m["Subject"] for m in messages] == [f"Invoice {invoice.number} from Alpha"] * 2
     assert "Your copy" in messages[1].get_body(("plain",)).get_content()
+    for message in messages:  # each carries the PDF, and the link to the portal
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_filename() == f"{invoice.number}.pdf"
+        assert attachment.get_content().startswith(b"%PDF")
+        assert f"/portal/invoices/{invoice.id}" in message.get_body(("plain",)).get_content()
 
 
 def test_credit_note_is_negative_and_refers_to_the_invoice(ctx, world):
