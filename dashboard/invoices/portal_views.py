@@ -12,7 +12,7 @@ from dashboard.extensions import db
 from dashboard.htmx import is_partial
 from dashboard.invoices import files
 from dashboard.invoices.models import Invoice
-from dashboard.invoices.service import STATE_BADGES, STATE_LABELS
+from dashboard.invoices.service import STATE_BADGES, STATE_LABELS, billing_of
 from dashboard.invoices.views import pdf_response
 from dashboard.portal.blueprint import bp, portal_accounts
 from dashboard.tenancy import client_account_ids
@@ -66,12 +66,15 @@ def invoices():
 def invoice(invoice_id: int):
     """One invoice: amounts, the PDF (with its SEPA QR code), *Pay now*."""
     invoice_ = _portal_invoice(invoice_id)
+    billing = billing_of(invoice_.firm_id)
     return render_template(
         "invoices/portal_invoice.html",
         invoice=invoice_,
         state_labels=STATE_LABELS,
         state_badges=STATE_BADGES,
         can_pay=invoice_.state in ("issued", "partial") and provider_ready(),
+        billing=billing,
+        iban=" ".join(billing.iban[i : i + 4] for i in range(0, len(billing.iban), 4)),
         pdf=SimpleNamespace(
             id=invoice_.id, name=files.pdf_name(invoice_), content_type="application/pdf", size=0
         ),

@@ -122,3 +122,14 @@ def test_pay_now_sends_the_client_to_the_checkout_and_the_webhook_pays(app, clie
     db.session.refresh(invoice)
     assert invoice.state == "paid"
     assert client.get(f"/portal/documents/{a.documents['view'].id}/download").status_code == 200
+
+
+def test_bank_transfer_details_for_a_phone_user(client, world):
+    """Can a client on a phone copy the IBAN and reference (they cannot scan their own screen)?"""
+    billing = service.billing_of(world.a.firm.id)
+    billing.iban, billing.bic = "FR7630006000011234567890189", "AGRIFRPP"
+    invoice = issued_invoice(world.a.staff, world.a.account)
+    client.login(world.a.contact.user.email)
+    page = client.get(f"/portal/invoices/{invoice.id}").data.decode()
+    assert 'data-testid="portal-transfer"' in page
+    assert "FR76 3000 6000 0112 3456 7890 189" in page and invoice.number in page
