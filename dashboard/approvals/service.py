@@ -17,7 +17,13 @@ from dashboard.documents.models import Document
 from dashboard.extensions import db
 from dashboard.notify.inbox import add_entry, staff_wanting
 from dashboard.notify.outbox import queue_email
-from dashboard.reminders.service import ReminderSettings, complete_item, resend_item, send_item
+from dashboard.reminders.service import (
+    ReminderSettings,
+    complete_item,
+    lock_pending,
+    resend_item,
+    send_item,
+)
 
 #: Reasons a client can tick when disapproving (D2); keys are stored, labels translated.
 REJECTION_REASONS = {
@@ -122,8 +128,15 @@ def cancel_request(actor: User, request: ApprovalRequest) -> bool:
 def decide(
     client: User, request: ApprovalRequest, approve: bool, reasons: list[str], comment: str
 ) -> None:
-    """The client approves or disapproves (D2); staff are told (D4)."""
-    if not request.is_pending:
+    """The client approves or disapproves (D2); staff are told (D4).
+
+    Exactly one decision wins: the item's row is taken first (a conditional UPDATE on a still
+    pending item), so a second approve or disapprove sent at the same moment waits, then finds
+    the request decided and is refused."""
+    if not request.is_pending or not lock_pending(request):
+        raise ApprovalError(str(_l("This request was already answered or withdrawn.")))
+    db.session.refresh(request)
+    if request.decision is not None:
         raise ApprovalError(str(_l("This request was already answered or withdrawn.")))
     if not approve:
         reasons = [r for r in reasons if r in REJECTION_REASONS]
