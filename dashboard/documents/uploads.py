@@ -59,6 +59,9 @@ ALLOWED_EXTENSIONS = frozenset(
 )
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$)")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
+#: Bidirectional controls (U+202A–E, U+2066–9, marks): "invoice\u202excod.pdf" would show as
+#: "invoicefdp.docx". They are dropped from names, never shown.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
 class UploadRefused(Exception):
@@ -76,6 +79,7 @@ class StagedFile:
 
 def clean_name(raw: str) -> str:
     """A display name safe to show and to offer for download: no directories up, no controls."""
+    raw = _BIDI_CONTROLS.sub("", raw)
     parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".", "..")]
     name = "/".join(_UNSAFE_CHARS.sub("_", p).strip() for p in parts)[-255:]
     return name or "file"

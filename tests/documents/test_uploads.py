@@ -287,3 +287,11 @@ def test_a_folder_upload_keeps_its_inner_paths(client, ctx, world):
     assert folders["2025"] == db.session.scalar(select(Folder.id).where(Folder.name == "Taxes"))
     evil = db.session.scalar(select(Document.folder_id).where(Document.name == "evil.pdf"))
     assert evil == db.session.scalar(select(Folder.id).where(Folder.name == "Taxes"))
+
+
+def test_bidirectional_controls_are_dropped_from_names():
+    """Does "invoice\\u202excod.pdf" (shown as "invoicefdp.docx") keep its real order?"""
+    from dashboard.documents.uploads import clean_name
+
+    assert clean_name("invoice\u202excod.pdf") == "invoicexcod.pdf"
+    assert clean_name("a\u2066b\u2069\u200fc.pdf") == "abc.pdf"
