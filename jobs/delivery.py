@@ -90,20 +90,20 @@ def _deliver_one(outbox_id: int, connection):
     if not claimed:
         db.session.rollback()
         return "skipped", connection
-    rendered = render(row)
-    message = Message(
-        subject=rendered.subject,
-        recipients=[row.to_email],
-        body=rendered.text,
-        html=rendered.html,
-        sender=rendered.sender or None,
-        reply_to=rendered.reply_to,
-        extra_headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.msgId = row.message_id  # stable across retries
-    for filename, mimetype, data in rendered.attachments:
-        message.attach(filename, mimetype, data)
     try:
+        rendered = render(row)
+        message = Message(
+            subject=rendered.subject,
+            recipients=[row.to_email],
+            body=rendered.text,
+            html=rendered.html,
+            sender=rendered.sender or None,
+            reply_to=rendered.reply_to,
+            extra_headers={"Auto-Submitted": "auto-generated"},
+        )
+        message.msgId = row.message_id  # stable across retries
+        for filename, mimetype, data in rendered.attachments:
+            message.attach(filename, mimetype, data)
         if connection is None:
             connection = smtp.open_connection()
             connection.__enter__()
@@ -149,7 +149,7 @@ def _failed_attempt(outbox_id: int, problem: Exception) -> str:
     row.state = "failed"
     row.last_error = str(problem)
     if isinstance(problem, smtp.Permanent):
-        _stop_mailing(row)
+        _stop_mailing(row)  # an Unexpected failure says nothing about the address
     _tell_sender(row)
     db.session.commit()
     return "failed"

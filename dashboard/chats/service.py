@@ -171,6 +171,16 @@ def _add_tasks(thread: ChatThread, message: ChatMessage, tasks: list[str]) -> No
         )
 
 
+def clean_subject(subject: str | None) -> str:
+    """A subject becomes an email header: no line breaks (nor other controls) get through."""
+    subject = (subject or "").strip()[:200]
+    if not subject:
+        raise ChatError(str(_l("Write a subject.")))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in subject):
+        raise ChatError(str(_l("A subject fits on one line.")))
+    return subject
+
+
 def start_thread(
     actor: User,
     account: Account,
@@ -183,9 +193,7 @@ def start_thread(
     html: str | None = None,
 ) -> ChatThread:
     """Create conversation (C1): the first message is sent like any action item."""
-    subject = (subject or "").strip()[:200]
-    if not subject:
-        raise ChatError(str(_l("Write a subject.")))
+    subject = clean_subject(subject)
     body = _body(text, html)
     thread = ChatThread(firm_id=account.firm_id, account_id=account.id, subject=subject)
     db.session.add(thread)
@@ -287,9 +295,7 @@ def start_client_thread(
     assert firm is not None
     if not firm.clients_can_start_chats:
         raise ChatError(str(_l("Your accountant does not accept new conversations here.")))
-    subject = (subject or "").strip()[:200]
-    if not subject:
-        raise ChatError(str(_l("Write a subject.")))
+    subject = clean_subject(subject)
     body = _body(text, html)
     moment = now()
     thread = ChatThread(

@@ -38,8 +38,14 @@ class Temporary(Exception):
     """4xx, a dropped connection or a timeout: try again later."""
 
 
+class Unexpected(Exception):
+    """Anything else on one email (a header Flask-Mail refuses, a rendering error): that email
+    fails, with its reason, and the rest of the batch goes on."""
+
+
 def classify(error: BaseException) -> Exception:
-    """Map an SMTP or socket error to Permanent or Temporary, keeping its text."""
+    """Map an SMTP or socket error to Permanent or Temporary, anything else to Unexpected,
+    keeping its text."""
     code: int | None = None
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [c for c, _ in error.recipients.values()]
@@ -53,4 +59,4 @@ def classify(error: BaseException) -> Exception:
         error, smtplib.SMTPException | socket.timeout | ConnectionError | OSError
     ):
         return Temporary(text)
-    raise error
+    return Unexpected(f"{type(error).__name__}: {text}")
