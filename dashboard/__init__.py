@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from dashboard.config import load_config
 from dashboard.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("set SECRET_KEY in production")
 
     _init_extensions(app)
+    app.url_map.converters["int"] = DatabaseInt
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_error_handlers(app)
@@ -77,6 +79,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.close()
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:…>` in every route, bounded to what a database id can be (PostgreSQL's integer):
+    a larger number matches no route, so it is a 404, never an overflow and a 500."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -41,12 +41,15 @@ class Page:
 
 
 def paginate(stmt: Select, per_page: int, scalars: bool = True) -> Page:
-    """One COUNT and one page of rows; the page number comes from ?page= (bad values → 1)."""
+    """One COUNT and one page of rows; the page number comes from ?page= (bad values → 1,
+    past the end → the last page)."""
     try:
         number = max(1, int(request.args.get("page", 1)))
     except ValueError:
         number = 1
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Past the last page (or a number too big for the database's OFFSET): the last page.
+    number = min(number, max(1, math.ceil((total or 0) / per_page)))
     result = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page))
     items = list(result.unique().scalars() if scalars else result.all())
     return Page(items=items, page=number, per_page=per_page, total=total or 0)
