@@ -27,6 +27,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only same-site paths are followed after login."""
     if not target:
         return None
+    if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None  # a line break would end up in the Location header (a 500), "\\" is "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
