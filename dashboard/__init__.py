@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -251,6 +251,19 @@ def _register_error_handlers(app: Flask) -> None:
             _("Something went wrong"),
             _("The error was recorded. Please try again in a moment."),
         )
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """A NUL byte is in no name, email or text anybody types; PostgreSQL refuses it in a
+        string (a 500). Refused at the door, in every query string and form field."""
+        values = [*request.args.values(), *(request.form.values() if request.form else [])]
+        if "\x00" in request.path or any("\x00" in value for value in values):
+            return error_page(
+                400,
+                _("This text cannot be used"),
+                _("Remove the invisible characters and try again."),
+            )
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
