@@ -292,7 +292,8 @@ def _register_cli(app: Flask) -> None:
 #: The policy of every page (a view may set its own Content-Security-Policy first).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
+    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; "
     # The document viewer's pdf.js worker (vendored): our own origin only.
     "worker-src 'self'; "
     # Chat video embeds (C8): only these players, always in a sandboxed iframe.
@@ -305,6 +306,11 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:  # HTTPS (behind a proxy: with ProxyFix trusting X-Forwarded-Proto)
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     if current_user and getattr(current_user, "is_authenticated", False):
         response.headers.setdefault("Cache-Control", "no-store")
