@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from dashboard.accounts.models import Account
@@ -21,7 +21,7 @@ from dashboard.pagination import paginate
 from dashboard.reminders.service import (
     ReminderSettings,
     SettingsError,
-    resend_possible_at,
+    resend_refusal,
     update_settings,
 )
 from dashboard.tenancy import current_firm_id, firm_get
@@ -110,15 +110,10 @@ def cancel(account_id: int, request_id: int):
 
 def not_sent_reason(approval: ApprovalRequest) -> str:
     """Why a resend did nothing, and when it can go (R2's 10-minute guard)."""
-    if not approval.is_pending:
-        return _("Not sent: this request is no longer pending.")
-    possible = resend_possible_at(approval)
-    if possible is not None:
-        return _(
-            "Not sent: it was sent less than 10 minutes ago. It can be sent again at %(time)s.",
-            time=format_time(possible, "short"),
-        )
-    return _("Not sent: nobody can receive it (no contact with NOTIFY and portal access).")
+    return resend_refusal(
+        approval,
+        _("Not sent: nobody can receive it (no contact with NOTIFY and portal access)."),
+    )
 
 
 def _after_list_action(approval: ApprovalRequest, status: int = 200, **extra):

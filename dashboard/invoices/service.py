@@ -153,12 +153,10 @@ def create_invoice(
     _apply_settings(invoice, settings)
     db.session.add(invoice)
     db.session.flush()
-    record_item_event(invoice, actor=actor, action="invoice.drafted", title=_draft_title(invoice))
+    record_item_event(
+        invoice, actor=actor, action="invoice.drafted", title=str(_l("Draft invoice"))
+    )
     return invoice
-
-
-def _draft_title(invoice: Invoice) -> str:
-    return str(_l("Draft invoice"))
 
 
 def update_draft(

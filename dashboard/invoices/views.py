@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
@@ -440,16 +440,19 @@ def edit_template(template_id: int | None = None):
 def billing():
     """The firm's billing details: what its invoices say, IBAN for the SEPA QR code, numbering."""
     billing = service.billing_of(current_firm_id())
+    can_edit = current_user.role in ("owner", "admin")  # what every invoice says: not everyone
+    if request.method == "POST" and not can_edit:
+        abort(403)
     if request.method == "GET":
         db.session.commit()
-        return render_template("invoices/billing.html", billing=billing)
+        return render_template("invoices/billing.html", billing=billing, can_edit=can_edit)
     form = request.form
     try:
         service.update_billing(billing, form)
     except service.InvoiceError as refused:
         db.session.rollback()
         return render_template(
-            "invoices/billing.html", billing=billing, form=form, error=str(refused)
+            "invoices/billing.html", billing=billing, form=form, error=str(refused), can_edit=True
         ), 422
     db.session.commit()
     flash(_("Billing details saved."), "success")

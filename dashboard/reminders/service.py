@@ -211,6 +211,24 @@ def resend_possible_at(item: ActionItem) -> datetime | None:
     return possible if possible > now() else None
 
 
+def resend_refusal(item: ActionItem, nobody: str) -> str:
+    """Why a manual resend sent nothing, in the reader's language: no longer pending, the
+    10-minute guard (and when it can go), or `nobody` (the kind's "no one can receive it")."""
+    from flask_babel import format_time
+
+    if not item.is_pending:
+        return str(_l("Not sent: this request is no longer pending."))
+    possible = resend_possible_at(item)
+    if possible is not None:
+        return str(
+            _l(
+                "Not sent: it was sent less than 10 minutes ago. It can be sent again at %(time)s.",
+                time=format_time(possible, "short"),
+            )
+        )
+    return nobody
+
+
 def resend_item(actor: User, item: ActionItem, message: str = "") -> bool:
     """One more email to every recipient, to-do on top, timer restarted (B7).
 

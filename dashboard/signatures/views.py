@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -19,7 +18,7 @@ from dashboard.pagination import paginate
 from dashboard.reminders.service import (
     ReminderSettings,
     SettingsError,
-    resend_possible_at,
+    resend_refusal,
     update_settings,
 )
 from dashboard.signatures import service
@@ -158,15 +157,7 @@ def cancel(account_id: int, request_id: int):
 
 
 def _not_sent_reason(signature: SignatureRequest) -> str:
-    if not signature.is_pending:
-        return _("Not sent: this request is no longer pending.")
-    possible = resend_possible_at(signature)
-    if possible is not None:
-        return _(
-            "Not sent: it was sent less than 10 minutes ago. It can be sent again at %(time)s.",
-            time=format_time(possible, "short"),
-        )
-    return _("Not sent: no signer can receive it.")
+    return resend_refusal(signature, _("Not sent: no signer can receive it."))
 
 
 def _after_action(signature: SignatureRequest, status: int = 200, **extra):

@@ -137,3 +137,15 @@ def test_new_invoice_from_the_invoices_page(client, world):
     response = client.post("/invoices/new", data={"account": world.a.account.id})
     assert response.headers["Location"].endswith(f"/clients/{world.a.account.id}/invoices/new")
     assert client.post("/invoices/new", data={"account": world.b.account.id}).status_code == 404
+
+
+def test_only_owners_and_admins_change_billing_details(client, world):
+    """Does an employee see the billing details read-only and get 403 on saving them?"""
+    from tests.factories import make_user
+
+    employee = make_user(world.a.firm, "employee")
+    db.session.commit()
+    client.login(employee.email)
+    page = client.get("/settings/billing")
+    assert page.status_code == 200 and b"<fieldset disabled" in page.data
+    assert client.post("/settings/billing", data={"currency": "EUR"}).status_code == 403
