@@ -75,8 +75,13 @@ def test_client_disapproves_and_staff_reads_why(browser: Browser, server_url, wo
     expect(staff.get_by_role("heading", level=1)).to_contain_text(document_name)
     form = staff.locator("#request-approval")
     expect(form).to_be_hidden()
+    # The preview lays its pages out (or, for this stub PDF, its error) as pdf.js loads; click
+    # nothing until it has, and until the form has finished opening (Bootstrap adds `show` once
+    # its height transition ends): a click during either lands where the checkbox was a frame
+    # earlier (seen in CI: "Clicking the checkbox did not change its state").
+    expect(staff.locator(".doc-preview-page, [data-testid=preview-error]").first).to_be_visible()
     staff.get_by_test_id("viewer-request-approval").click()
-    expect(form).to_be_visible()
+    expect(form).to_have_class(re.compile(r"\bshow\b"))
     expect(staff.get_by_test_id("viewer-request-approval")).to_contain_text(
         _term(app, "nl", "request_approval")
     )
