@@ -43,6 +43,13 @@ INBOX_LABELS = {
 }
 
 
+def register_inbox(topics: dict | None = None, labels: dict | None = None) -> None:
+    """A kind adds its preference topics and how its Inbox+ entries read (notify imports no
+    kind)."""
+    TOPICS.update(topics or {})
+    INBOX_LABELS.update(labels or {})
+
+
 #: Sentences with a count, in the singular or the plural of the reader's language.
 PLURAL_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
     "client_uploaded": lambda d: ngettext(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from datetime import datetime
 from io import BytesIO
+from typing import Protocol
 
 from flask import Request
 from flask_babel import lazy_gettext as _l
@@ -82,3 +84,62 @@ def clean_name(value: str) -> str:
     if any(ord(ch) < 32 for ch in name):
         raise EvidenceError(str(_l("Type your full name.")))
     return name
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How a person signed, checked: "typed" with the name, or "drawn" with the PNG."""
+
+    method: str
+    typed_name: str
+    drawing_png: bytes | None
+
+
+def checked_mark(method: str, typed_name: str, drawing: bytes | None, consent: bool) -> Mark:
+    """The signature as given, or EvidenceError: no consent, no name, an unreadable drawing."""
+    if not consent:
+        raise EvidenceError(str(_l("Tick the box to confirm that you sign.")))
+    name = clean_name(typed_name)
+    if method == "typed":
+        if len(name) < 2:
+            raise EvidenceError(str(_l("Type your full name.")))
+        return Mark("typed", name, None)
+    if method == "drawn":
+        return Mark("drawn", name, check_drawing(drawing or b""))
+    raise EvidenceError(str(_l("Choose how you sign.")))
+
+
+class Evidence(Protocol):
+    """What holds a signature's evidence: a signer, a signed proposal (SignatureEvidence)."""
+
+    decided_at: datetime | None
+    ip: str | None
+    user_agent: str | None
+    document_sha256: str | None
+    consent_version: str | None
+    consent_locale: str | None
+    consent_text: str | None
+    method: str | None
+    typed_name: str | None
+    drawing_png: bytes | None
+
+
+def record(
+    target: Evidence,
+    mark: Mark,
+    facts: RequestFacts,
+    shown_sha256: str,
+    consent_locale: str,
+    moment: datetime,
+    fallback_name: str,
+) -> None:
+    """Write a signature's evidence on `target`: when, from where, what was shown, the
+    consent sentence exactly as shown (in the current locale), and the mark."""
+    target.decided_at = moment
+    target.ip, target.user_agent = facts.ip, facts.user_agent
+    target.document_sha256 = shown_sha256
+    target.consent_version, target.consent_locale = CONSENT_VERSION, consent_locale
+    target.consent_text = str(CONSENT_TEXT)
+    target.method = mark.method
+    target.typed_name = mark.typed_name or fallback_name
+    target.drawing_png = mark.drawing_png

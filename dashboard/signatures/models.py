@@ -56,7 +56,29 @@ class SignatureRequest(ActionItem):
     __mapper_args__ = {"polymorphic_identity": "signature"}
 
 
-class Signer(db.Model):
+class SignatureEvidence:
+    """The columns of a signature's evidence (evidence.record writes them): a signer of a
+    signature request has them, and so does a proposal signed in the portal."""
+
+    #: Evidence, once signed (signers: or declined).
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    #: SHA-256 of what the person was shown when signing (a document's bytes, a letter's text).
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: Which consent sentence they ticked (evidence.CONSENT_VERSION) and in which language.
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    consent_locale: Mapped[str | None] = mapped_column(String(16))
+    #: The consent sentence exactly as the person saw it (a translation may change later).
+    consent_text: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(8))
+    #: The name as typed (typed signatures; also kept for drawn ones).
+    typed_name: Mapped[str | None] = mapped_column(String(200))
+    #: The drawn signature as PNG bytes (checked and size-capped on input).
+    drawing_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Signer(SignatureEvidence, db.Model):
     """One person asked to sign, where their signature goes, and the evidence once they did."""
 
     __tablename__ = "signer"
@@ -84,22 +106,6 @@ class Signer(db.Model):
     state: Mapped[str] = mapped_column(String(8), default="waiting")
     #: First time the signer opened the request in the portal.
     viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Evidence, once signed or declined.
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    ip: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(String(512))
-    #: SHA-256 of the document the signer was shown when signing.
-    document_sha256: Mapped[str | None] = mapped_column(String(64))
-    #: Which consent sentence they ticked (evidence.CONSENT_VERSION) and in which language.
-    consent_version: Mapped[str | None] = mapped_column(String(16))
-    consent_locale: Mapped[str | None] = mapped_column(String(16))
-    #: The consent sentence exactly as the signer saw it (a translation may change later).
-    consent_text: Mapped[str | None] = mapped_column(Text)
-    method: Mapped[str | None] = mapped_column(String(8))
-    #: The name as typed (typed signatures; also kept for drawn ones).
-    typed_name: Mapped[str | None] = mapped_column(String(200))
-    #: The drawn signature as PNG bytes (checked and size-capped on input).
-    drawing_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     decline_reason: Mapped[str | None] = mapped_column(Text)
 
     request: Mapped[SignatureRequest] = relationship(back_populates="signers")

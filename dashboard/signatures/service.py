@@ -269,28 +269,17 @@ def sign(
 ) -> None:
     """The signer signs what they were shown; the last signature completes the request."""
     _check_can_act(request, signer)
-    if not consent:
-        raise SignatureError(str(_l("Tick the box to confirm that you sign.")))
+    try:
+        mark = evidence.checked_mark(method, typed_name, drawing, consent)
+    except evidence.EvidenceError as refused:
+        raise SignatureError(str(refused)) from refused
     if shown_sha256 != request.document_sha256 or _current_hash(request) != shown_sha256:
         raise SignatureError(
             str(_l("The document changed since it was shown to you. Open it again to sign."))
         )
-    name = evidence.clean_name(typed_name)
-    if method == "typed" and len(name) < 2:
-        raise SignatureError(str(_l("Type your full name.")))
-    if method == "drawn":
-        drawing = evidence.check_drawing(drawing or b"")
-    elif method != "typed":
-        raise SignatureError(str(_l("Choose how you sign.")))
     moment = now()
-    signer.state, signer.decided_at = "signed", moment
-    signer.ip, signer.user_agent = facts.ip, facts.user_agent
-    signer.document_sha256 = shown_sha256
-    signer.consent_version, signer.consent_locale = evidence.CONSENT_VERSION, consent_locale
-    signer.consent_text = str(evidence.CONSENT_TEXT)  # the request's locale: what was shown
-    signer.method = method
-    signer.typed_name = name or client.name
-    signer.drawing_png = drawing if method == "drawn" else None
+    signer.state = "signed"
+    evidence.record(signer, mark, facts, shown_sha256, consent_locale, moment, client.name)
     stop_for_recipient(request, signer.user_id, "signer signed")
     record_item_event(
         request,

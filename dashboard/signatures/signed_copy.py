@@ -114,10 +114,10 @@ def build_signed_pdf(request: SignatureRequest, firm: Firm) -> bytes:
             signers=[_certificate_row(s, firm) for s in signed],
             original_sha256=request.document_sha256,
             pages=len(reader.pages),
-            generated=_when(now(), firm),
-            request_sent=_when(request.sent_at, firm),
+            generated=firm_time(now(), firm),
+            request_sent=firm_time(request.sent_at, firm),
         )
-    rendered = sealing.render_html(html, base_url=_static_base())
+    rendered = sealing.render_html(html, base_url=static_base())
     assembled = sealing.assemble(original, boxes, rendered)
     key = certificates.material(certificates.seal_key_for(firm))
     with language(firm.default_language):
@@ -125,20 +125,15 @@ def build_signed_pdf(request: SignatureRequest, firm: Firm) -> bytes:
     return sealing.seal(assembled, key.certificate_pem, key.key_pem, reason, firm.name)
 
 
-def _static_base() -> str:
+def static_base() -> str:
     return Path(current_app.static_folder or "static").resolve().as_uri() + "/"
 
 
-def _when(moment, firm: Firm) -> str:
+def firm_time(moment, firm: Firm) -> str:
+    """A moment in the firm's time zone and language, zone named: how certificates date."""
     locale = normalize_language(firm.default_language) or "en"
     local = format_datetime(moment, "medium", tzinfo=ZoneInfo(firm.time_zone), locale=locale)
     return f"{local} ({firm.time_zone})"
-
-
-def _drawing_uri(signer: Signer) -> str:
-    if not signer.drawing_png:
-        return ""
-    return "data:image/png;base64," + base64.b64encode(signer.drawing_png).decode()
 
 
 def _mark(signer: Signer, firm: Firm) -> dict:
@@ -150,27 +145,39 @@ def _mark(signer: Signer, firm: Firm) -> dict:
         "typed_name": signer.typed_name or signer.user.name,
         # A long name gets a smaller script size so it stays inside the 170 pt stamp.
         "typed_size": round(min(22.0, max(9.0, 300 / max(len(signer.typed_name or ""), 1))), 1),
-        "drawing": _drawing_uri(signer),
-        "when": _when(signer.decided_at, firm) if signer.decided_at else "",
+        "drawing": drawing_uri(signer.drawing_png),
+        "when": firm_time(signer.decided_at, firm) if signer.decided_at else "",
     }
 
 
 def _certificate_row(signer: Signer, firm: Firm) -> dict:
-    consent = signer.consent_text
+    return certificate_row(signer, signer.user, signer.viewed_at, firm)
+
+
+def drawing_uri(png: bytes | None) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
+
+
+def certificate_row(signed: evidence.Evidence, person, viewed_at, firm: Firm) -> dict:
+    """One signer's block of the signing certificate (signatures/_certificate.html)."""
+    consent = signed.consent_text
     if not consent:
-        with language(signer.consent_locale):
+        with language(signed.consent_locale):
             consent = str(evidence.CONSENT_TEXT)
     return {
-        **_mark(signer, firm),
-        "email": signer.user.email,
-        "method": signer.method,
-        "utc": signer.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC") if signer.decided_at else "",
-        "viewed": _when(signer.viewed_at, firm) if signer.viewed_at else "",
-        "ip": signer.ip or "",
-        "user_agent": signer.user_agent or "",
-        "sha256": signer.document_sha256 or "",
+        "name": person.name,
+        "typed_name": signed.typed_name or person.name,
+        "drawing": drawing_uri(signed.drawing_png),
+        "when": firm_time(signed.decided_at, firm) if signed.decided_at else "",
+        "email": person.email,
+        "method": signed.method,
+        "utc": signed.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC") if signed.decided_at else "",
+        "viewed": firm_time(viewed_at, firm) if viewed_at else "",
+        "ip": signed.ip or "",
+        "user_agent": signed.user_agent or "",
+        "sha256": signed.document_sha256 or "",
         "consent": consent,
-        "consent_version": signer.consent_version or "",
+        "consent_version": signed.consent_version or "",
     }
 
 
