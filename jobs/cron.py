@@ -5,6 +5,8 @@ import os
 from rq import cron
 
 from jobs.maintenance import purge_stale_staging
+from jobs.proposals import expire_proposals
+from jobs.proposals import requeue_unsealed as requeue_unsealed_proposals
 from jobs.signatures import requeue_unsealed
 from jobs.sweep import run_sweep
 
@@ -13,3 +15,5 @@ QUEUE = os.environ.get("RQ_QUEUE", "relance")
 cron.register(run_sweep, queue_name=QUEUE, interval=30, job_timeout=600)
 cron.register(purge_stale_staging, queue_name=QUEUE, interval=3600)
 cron.register(requeue_unsealed, queue_name=QUEUE, interval=120)
+cron.register(requeue_unsealed_proposals, queue_name=QUEUE, interval=120)
+cron.register(expire_proposals, queue_name=QUEUE, interval=600)

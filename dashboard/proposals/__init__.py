@@ -1,0 +1,1 @@
+"""Proposals and engagement letters: letters the client reads and signs in the portal."""
