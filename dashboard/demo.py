@@ -382,6 +382,7 @@ def _seed(present) -> list[tuple[str, str, str]]:
     _demo_approvals(approvals)
     _demo_signatures(signatures)
     _demo_invoices(firm, [account for account, _, _ in approvals], staff)
+    _demo_proposals(firm, [account for account, _, _ in approvals], staff)
     _demo_chats(chats, templates, staff)
     db.session.commit()
     _send_due_reminders(present)
@@ -623,4 +624,84 @@ def _demo_invoices(firm: Firm, accounts: list[Account], staff: list[User]) -> No
             service.record_payment(None, invoice, Decimal("200.00"), today, "transfer")
         elif number % 3 == 2:
             service.record_payment(None, invoice, invoice.total_gross, today, "transfer")
+    clock.set_now(base)
+
+
+PROPOSAL_BODY = (
+    "<p>Madame, Monsieur,</p><p>Nous vous remercions de la confiance que vous accordez à "
+    "{{ firm_name }}. La présente lettre de mission, établie le {{ date }} pour "
+    "<strong>{{ client_name }}</strong>, précise nos travaux et nos honoraires :</p>"
+    "<ul><li>établissement des comptes annuels et de la liasse fiscale ;</li>"
+    "<li>tenue de la comptabilité et déclarations de TVA ;</li>"
+    "<li>conseil courant par téléphone et par le portail.</li></ul>"
+    "{{ fee_table }}<p>La mission prend effet à la signature et se renouvelle chaque année.</p>"
+    "<p>Veuillez agréer nos salutations distinguées.</p>"
+)
+
+
+def _demo_proposals(firm: Firm, accounts: list[Account], staff: list[User]) -> None:
+    """A template (invoice when signed), and proposals sent, viewed, signed (sealed), declined
+    and a draft."""
+    from dashboard import clock
+    from dashboard.proposals import letter, service
+    from dashboard.proposals.signed_pdf import make_signed_pdf
+    from dashboard.reminders.service import ReminderSettings
+    from dashboard.signatures.evidence import RequestFacts
+
+    lines = letter.fee_lines(
+        [
+            {"description": "Comptes annuels 2026", "unit_price": "1800.00", "vat_rate": "20"},
+            {
+                "description": "Tenue comptable",
+                "unit_price": "250.00",
+                "vat_rate": "20",
+                "recurrence": "month",
+            },
+        ]
+    )
+    template = service.save_template(
+        firm,
+        None,
+        service.ProposalInput(
+            "Lettre de mission 2027",
+            PROPOSAL_BODY,
+            lines,
+            True,
+            ReminderSettings(True, 5, 3),
+            valid_days=30,
+        ),
+    )
+    facts = RequestFacts("192.0.2.10", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Safari/604.1")
+    base = now()
+    for number, account in enumerate(accounts[:5]):
+        clock.set_now(base + timedelta(minutes=10 + number))
+        sender = staff[number % len(staff)]
+        proposal = service.create_draft(sender, account, service.template_input(template), template)
+        client = _first_client(account)
+        if number == 4 or client is None:
+            continue  # a draft
+        service.send_proposal(sender, proposal)
+        _mark_delivered()
+        clock.set_now(base + timedelta(days=1, hours=number))
+        if number >= 1:
+            service.record_view(client, proposal)
+        if number == 2:
+            service.sign(
+                client,
+                proposal,
+                method="typed",
+                typed_name=client.name,
+                drawing=None,
+                consent=True,
+                shown_sha256=proposal.content_sha256,
+                consent_locale=client.language or "fr",
+                facts=facts,
+            )
+            _mark_delivered()
+            db.session.commit()
+            make_signed_pdf(proposal.id)
+        elif number == 3:
+            service.decline(
+                client, proposal, "Nous préférons attendre la fin de l'exercice.", facts
+            )
     clock.set_now(base)

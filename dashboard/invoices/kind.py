@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from dashboard.invoices.files import invoice_pdf_bytes, pdf_name
 from dashboard.invoices.models import Invoice
-from dashboard.items.kinds import AccountKind, EmailContent, register
+from dashboard.items.kinds import AccountKind, EmailContent, LazyAttachments, register
 from dashboard.items.models import ActionItem
 from dashboard.notify.emails import register_item_email
 from dashboard.reminders.timeline import register_timeline_events
@@ -61,7 +61,9 @@ class InvoiceKind(AccountKind):
             ),
             action_label=_("View and pay") if item.is_pending else _("View the invoice"),
             details=context.get("message") or item.notes,
-            attachments=((pdf_name(item), "application/pdf", invoice_pdf_bytes(item)),),
+            attachments=LazyAttachments(
+                lambda: ((pdf_name(item), "application/pdf", invoice_pdf_bytes(item)),)
+            ),
         )
 
 

@@ -6,6 +6,7 @@ A kind registers itself with `register(MyKind())` when its package is imported.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,32 @@ class SweepFacts:
     recipients: list[Recipient]
 
 
+Attachment = tuple[str, str, bytes]
+
+
+class LazyAttachments(Sequence[Attachment]):
+    """Files made only when the email is sent: rendering an email for its subject (the
+    demo's delivered history, a preview) must not render an invoice's PDF."""
+
+    def __init__(self, load: Callable[[], tuple[Attachment, ...]]) -> None:
+        self._load = load
+        self._files: tuple[Attachment, ...] | None = None
+
+    def _loaded(self) -> tuple[Attachment, ...]:
+        if self._files is None:
+            self._files = tuple(self._load())
+        return self._files
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._loaded()[index]
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __iter__(self) -> Iterator[Attachment]:
+        return iter(self._loaded())
+
+
 @dataclass(frozen=True)
 class EmailContent:
     """What a kind contributes to an email; the engine adds greeting, button and footer."""
@@ -43,7 +70,7 @@ class EmailContent:
     action_label: str
     details: str = ""
     #: Files sent with the email: (file name, MIME type, bytes) — an invoice's PDF.
-    attachments: tuple[tuple[str, str, bytes], ...] = ()
+    attachments: Sequence[Attachment] = ()
 
 
 class Kind(Protocol):
