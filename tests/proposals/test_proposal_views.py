@@ -194,3 +194,39 @@ def test_staff_cancels_and_the_client_can_no_longer_sign(client, world):
     client.login(a.contact.user.email)
     page = client.get(f"/portal/proposals/{proposal.id}")
     assert page.status_code == 200 and b"sign-form" not in page.data
+
+
+def test_lists_cost_the_same_with_more_proposals(client, world, app):
+    """The tab, the firm's page and the portal list run a constant number of queries."""
+    from tests.querycount import count_queries
+
+    a = world.a
+    sent_proposal(a.staff, a.account)
+    client.login(a.staff.email)
+    urls = [f"/clients/{a.account.id}/proposals", "/proposals?state=all"]
+
+    def costs(session, pages):
+        counts = []
+        for url in pages:
+            with count_queries(app) as statements:
+                assert session.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    few = costs(client, urls)
+    for _ in range(6):
+        sent_proposal(a.staff, a.account)
+    assert costs(client, urls) == few
+    portal = app.test_client()
+    portal.login(a.contact.user.email)
+    one = costs(portal, ["/portal/proposals"])
+    sent_proposal(a.staff, a.account)
+    assert costs(portal, ["/portal/proposals"]) == one
+
+
+def test_new_from_the_firm_page_needs_an_own_account(client, world):
+    a, b = world.a, world.b
+    client.login(a.staff.email)
+    assert client.get(f"/proposals/new?account={b.account.id}").status_code == 404
+    answer = client.get(f"/proposals/new?account={a.account.id}")
+    assert answer.status_code == 302 and f"/clients/{a.account.id}/proposals/new" in answer.location
