@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
+from dashboard.auth import throttle
 from dashboard.config import load_config
 from dashboard.extensions import babel, csrf, db, login_manager, mail, migrate
 from dashboard.htmx import add_vary_header, htmx, is_partial
@@ -57,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     mail.init_app(app)
     htmx.init_app(app)
+    throttle.init_app(app)
 
     from dashboard.auth.models import User
 

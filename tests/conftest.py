@@ -78,6 +78,9 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             else:
                 for table in reversed(db.metadata.sorted_tables):
                     connection.execute(table.delete())
+        from dashboard.auth.throttle import limiter
+
+        limiter.reset()  # failed logins counted by one test do not lock out the next
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboard.accounts import invites
-from dashboard.auth import service
+from dashboard.auth import service, throttle
 from dashboard.auth.forms import LoginForm, SetPasswordForm
 from dashboard.auth.models import LANGUAGES
 from dashboard.extensions import db
@@ -44,6 +44,21 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.limiter.limit(
+    throttle.PER_ACCOUNT,
+    key_func=throttle.login_email,
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=throttle.refused,
+    scope="login-account",
+)
+@throttle.limiter.limit(
+    throttle.PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=throttle.refused,
+    scope="login-address",
+)
 def login():
     """Log in staff and clients with email and password."""
     if current_user.is_authenticated:
