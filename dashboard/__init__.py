@@ -44,7 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from dashboard import kinds, models  # noqa: F401  (every model and kind registered)
-    from dashboard.i18n import select_locale, select_timezone
+    from dashboard.i18n import install_fast_gettext, select_locale, select_timezone
 
     db.init_app(app)
     with app.app_context():
@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_fast_gettext(app)
     mail.init_app(app)
     htmx.init_app(app)
     throttle.init_app(app)

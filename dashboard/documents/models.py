@@ -16,7 +16,11 @@ from dashboard.extensions import db
 
 class Document(db.Model):
     __tablename__ = "document"
-    __table_args__ = (Index("ix_document_folder_activity", "folder_id", "last_activity_at"),)
+    __table_args__ = (
+        Index("ix_document_folder_activity", "folder_id", "last_activity_at"),
+        # The firm's Documents page: its recent documents, latest activity first.
+        Index("ix_document_firm_activity", "firm_id", "last_activity_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)

@@ -1,4 +1,4 @@
-"""proposals
+"""proposals (and the index of the firm's recent documents)
 
 Revision ID: 0009
 Revises: 0008
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.create_index('ix_document_firm_activity', ['firm_id', 'last_activity_at'], unique=False)
+
     op.create_table('proposal_template',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('firm_id', sa.Integer(), nullable=False),
@@ -80,6 +83,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index('ix_document_firm_activity')
     op.drop_table('proposal')
     with op.batch_alter_table('proposal_template', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_template_firm_id'))

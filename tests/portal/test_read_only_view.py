@@ -78,6 +78,7 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
         "request_id": request.id,
         "signer_id": 1,
         "invoice_id": 1,
+        "proposal_id": 1,
     }
     before = len(uploads_in(app))
     with count_queries(app) as statements:
