@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from flask import Response, request, send_file
 from flask_babel import ngettext
@@ -64,3 +65,17 @@ def send_document(document: Document):
         etag=document.content_hash,
         max_age=0,
     )
+
+
+def pdf_response(data: bytes, name: str, download: bool):
+    """A PDF made by the app (an invoice, a signed letter): sandboxed, never cached."""
+    response = Response(data, mimetype="application/pdf")
+    disposition = "attachment" if download else "inline"
+    ascii_name = "".join(ch if ch.isascii() and ch not in '"\\' else "_" for ch in name)
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

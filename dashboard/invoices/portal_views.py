@@ -8,12 +8,12 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
+from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
 from dashboard.htmx import is_partial
 from dashboard.invoices import files
 from dashboard.invoices.models import Invoice
 from dashboard.invoices.service import STATE_BADGES, STATE_LABELS, billing_of
-from dashboard.invoices.views import pdf_response
 from dashboard.portal.blueprint import bp, portal_accounts
 from dashboard.tenancy import client_account_ids
 

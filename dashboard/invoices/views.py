@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from dashboard.accounts.models import Account
 from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
+from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
 from dashboard.invoices import files, forms, service
 from dashboard.invoices.models import Invoice, InvoiceTemplate
@@ -224,16 +225,6 @@ def invoice_pdf(account_id: int, invoice_id: int):
     data = files.invoice_pdf_bytes(invoice)
     db.session.commit()
     return pdf_response(data, files.pdf_name(invoice), bool(request.args.get("download")))
-
-
-def pdf_response(data: bytes, name: str, download: bool):
-    response = current_app.response_class(data, mimetype="application/pdf")
-    disposition = "attachment" if download else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _act(invoice: Invoice, action, success: str):

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import case, select
 
+from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
-from dashboard.invoices.views import pdf_response
 from dashboard.portal.blueprint import bp, portal_accounts
 from dashboard.proposals import service, signed_pdf
 from dashboard.proposals.models import Proposal

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from dashboard.accounts.models import Account
 from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
+from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
 from dashboard.invoices.models import Invoice
 from dashboard.invoices.service import billing_of
-from dashboard.invoices.views import pdf_response
 from dashboard.pagination import paginate
 from dashboard.proposals import forms, letter, service, signed_pdf
 from dashboard.proposals.models import Proposal, ProposalTemplate
