@@ -1,7 +1,7 @@
 """Benchmark: the chat pages with a long thread and many threads, against /healthz.
 
     python bench/chats.py [--messages 500] [--threads 200] [--requests 50]
-                          [--db sqlite|postgresql|both]
+                          [--long-messages 5000] [--db sqlite|postgresql|both]
 
 For each database: a fresh database (db.create_all()) with one firm, one staff member, one
 account with two portal contacts, `threads` conversations (one of them with `messages`
@@ -10,12 +10,19 @@ client logged in), the median time of each chat page against GET /healthz measur
 run, and the SQL statements each page runs. The same again on a fresh database with
 `--small-messages` and `--small-threads`: a page whose statement count changes between the two
 runs loads something per message or per thread (N+1), and the statements that grew are listed.
+
+The thread pages show the newest messages; the polls are the addresses the pages render
+(`thread_poll`: nothing new, answered 204; `_poll_new`: one message newer than the page), and
+`_earlier` their *Load earlier*. `sidebar_unread` times the sidebar's unread count alone. With
+`--long-messages` (default 5,000) everything runs again with the big thread that long: `long`
+gives its figures and `growth`, each page's ratio to /healthz long / normal.
 Progress goes to stderr; stdout gets one JSON object per database, the last line last.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -31,13 +38,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, bench/ comes first on the path: its files must not shadow the standard
+# library (bench/http.py is a benchmark, not `http`). The repository root goes first instead.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from bench.sweep import DEFAULT_PG_URL, postgres_reachable, scratch_database  # noqa: E402
+from dashboard.chats.service import MESSAGE_PAGE  # noqa: E402
 
 PASSWORD = "bench chats password"
 SMALL_THREAD_MESSAGES = 3
@@ -64,6 +76,12 @@ class Data:
     threads: int
     tasks: int
     attachments: int
+    #: What the thread's first page (the newest MESSAGE_PAGE messages) shows.
+    page_messages: int
+    page_tasks: int
+    page_attachments: int
+    staff_id: int
+    firm_id: int
 
 
 def generate(messages: int, threads: int) -> Data:
@@ -301,6 +319,7 @@ def generate(messages: int, threads: int) -> Data:
         )
     session.add_all([*events, *emails, *reminders, *reads])
     session.commit()
+    page = {m.id for m in big_messages[-MESSAGE_PAGE:]}
     return Data(
         account_id=account.id,
         big_thread_id=big.id,
@@ -310,6 +329,11 @@ def generate(messages: int, threads: int) -> Data:
         threads=threads,
         tasks=len(tasks),
         attachments=len(documents),
+        page_messages=len(page),
+        page_tasks=sum(1 for task in tasks if task.message_id in page),
+        page_attachments=sum(1 for message in attached if message.id in page),
+        staff_id=staff.id,
+        firm_id=firm.id,
     )
 
 
@@ -337,10 +361,28 @@ class Route:
     url: str
     #: What the page must show (a count per SHOWN key); anything else stops the run.
     expect: dict[str, int]
+    #: The answer expected: 204 for a poll when nothing is new.
+    status: int = 200
 
 
 def shown(body: str) -> dict[str, int]:
     return {what: len(pattern.findall(body)) for what, pattern in SHOWN.items()}
+
+
+#: The addresses a thread page polls and loads earlier messages from (rendered by the page).
+POLLER = re.compile(r'id="chat-poll"[^>]*hx-get="([^"]+)"')
+EARLIER = re.compile(r'hx-get="([^"]+)"[^>]*data-testid="chat-load-earlier"')
+
+
+def page_urls(client: FlaskClient, url: str) -> tuple[str, str, str]:
+    """The poll (nothing new), the same poll one message back (one new), and Load earlier."""
+    body = client.get(url).get_data(as_text=True)
+    poll, earlier = POLLER.search(body), EARLIER.search(body)
+    if poll is None or earlier is None:
+        raise SystemExit(f"{url}: no poller or no Load earlier button")
+    idle = html.unescape(poll.group(1))
+    after = int(re.search(r"after=(\d+)", idle).group(1))  # type: ignore[union-attr]
+    return idle, idle.replace(f"after={after}", f"after={after - 1}"), html.unescape(earlier[1])
 
 
 def routes(app: Flask, data: Data, per_page: int) -> list[Route]:
@@ -350,12 +392,19 @@ def routes(app: Flask, data: Data, per_page: int) -> list[Route]:
         if response.status_code != 302:
             raise SystemExit(f"login of {email} failed: HTTP {response.status_code}")
     aid, tid = data.account_id, data.big_thread_id
-    thread = {"messages": data.messages, "tasks": data.tasks}
-    portal = {**thread, "attachments": data.attachments}
+    page = {"messages": data.page_messages, "tasks": data.page_tasks}
+    portal = {**page, "attachments": data.page_attachments}
+    staff_url, portal_url = f"/clients/{aid}/chats/{tid}", f"/portal/chats/{tid}"
+    idle, new, earlier = page_urls(staff, staff_url)
+    portal_idle, portal_new, portal_earlier = page_urls(client, portal_url)
+    older = {"messages": min(MESSAGE_PAGE, data.messages - data.page_messages)}
     return [
         Route("healthz", staff, "/healthz", {}),
-        Route("thread", staff, f"/clients/{aid}/chats/{tid}", thread),
-        Route("thread_poll", staff, f"/clients/{aid}/chats/{tid}/messages", thread),
+        Route("thread", staff, staff_url, page),
+        # What the page polls every 5 s: nothing new, then one new message.
+        Route("thread_poll", staff, idle, {"messages": 0}, 204),
+        Route("thread_poll_new", staff, new, {"messages": 1}),
+        Route("thread_earlier", staff, earlier, older),
         Route(
             "communication",
             staff,
@@ -363,8 +412,10 @@ def routes(app: Flask, data: Data, per_page: int) -> list[Route]:
             {"threads": min(per_page, data.threads)},
         ),
         # The client sees the attached documents (C7) too.
-        Route("portal_thread", client, f"/portal/chats/{tid}", portal),
-        Route("portal_thread_poll", client, f"/portal/chats/{tid}/messages", portal),
+        Route("portal_thread", client, portal_url, portal),
+        Route("portal_thread_poll", client, portal_idle, {"messages": 0}, 204),
+        Route("portal_thread_poll_new", client, portal_new, {"messages": 1}),
+        Route("portal_thread_earlier", client, portal_earlier, older),
     ]
 
 
@@ -386,7 +437,7 @@ def capture(engine: Any) -> Iterator[list[str]]:
 
 def get(route: Route) -> str:
     response = route.client.get(route.url)
-    if response.status_code != 200:
+    if response.status_code != route.status:
         raise SystemExit(f"{route.name}: GET {route.url} answered HTTP {response.status_code}")
     return response.get_data(as_text=True)
 
@@ -427,6 +478,8 @@ def measure(uri: str, messages: int, threads: int, args: argparse.Namespace) -> 
                     body = get(route)
                 if route.name == "healthz" and body != "ok":
                     raise SystemExit(f"/healthz answered {body[:80]!r}")
+                if route.status == 204 and body:
+                    raise SystemExit(f"{route.name}: 204 with a body {body[:80]!r}")
                 seen[route.name] = shown(body) if route.name != "healthz" else {}
                 for what, wanted in route.expect.items():
                     if seen[route.name][what] != wanted:
@@ -443,6 +496,7 @@ def measure(uri: str, messages: int, threads: int, args: argparse.Namespace) -> 
                 if len(first) != len(second):
                     log(f"{route.name}: {len(first)} then {len(second)} statements")
                 statements[route.name] = second
+            sidebar = sidebar_unread(app, engine, data, args.requests)
             times: dict[str, list[float]] = {route.name: [] for route in pages}
             for _ in range(args.requests):  # interleaved, so drift affects every page alike
                 for route in pages:
@@ -469,6 +523,28 @@ def measure(uri: str, messages: int, threads: int, args: argparse.Namespace) -> 
             for name in times
         },
         "statements": statements,
+        "sidebar_unread": sidebar,
+    }
+
+
+def sidebar_unread(app: Flask, engine: Any, data: Data, requests: int) -> dict[str, Any]:
+    """The sidebar's unread count (every staff page runs it): median time and statements."""
+    from dashboard.chats.service import unread_for_staff
+    from dashboard.extensions import db
+
+    with app.app_context():
+        with capture(engine) as statements:
+            count = unread_for_staff(data.staff_id, data.firm_id)
+        times = []
+        for _ in range(requests):
+            began = time.perf_counter()
+            unread_for_staff(data.staff_id, data.firm_id)
+            times.append(time.perf_counter() - began)
+        db.session.remove()
+    return {
+        "median_ms": round(statistics.median(times) * 1000, 3),
+        "queries": len(statements),
+        "unread": count,
     }
 
 
@@ -493,6 +569,11 @@ def run_database(kind: str, args: argparse.Namespace, workdir: str) -> dict[str,
     log(f"== {kind}: {args.small_threads} threads, {args.small_messages} messages (scaling) ==")
     with scratch_database(kind, args.pg_url, workdir, "chats_small") as uri:
         small = measure(uri, args.small_messages, args.small_threads, args)
+    long = None
+    if args.long_messages:
+        log(f"== {kind}: {args.threads} threads, {args.long_messages} messages (long thread) ==")
+        with scratch_database(kind, args.pg_url, workdir, "chats_long") as uri:
+            long = measure(uri, args.long_messages, args.threads, args)
     constant = {
         name: small["routes"][name]["queries"] == route["queries"]
         for name, route in big["routes"].items()
@@ -523,7 +604,32 @@ def run_database(kind: str, args: argparse.Namespace, workdir: str) -> dict[str,
             "queries_constant": all(constant.values()),
             "n_plus_one": n_plus_one,
         },
-        "generate_s": round(big["generate_s"] + small["generate_s"], 1),
+        "sidebar_unread": big["sidebar_unread"],
+        **({"long": long_thread(big, long, args.long_messages)} if long else {}),
+        "generate_s": round(
+            big["generate_s"] + small["generate_s"] + (long["generate_s"] if long else 0), 1
+        ),
+    }
+
+
+def long_thread(big: dict[str, Any], long: dict[str, Any], messages: int) -> dict[str, Any]:
+    """The same pages with a thread `messages` long: `growth` is long / normal median time
+    (each against its own /healthz, so drift between the runs cancels out)."""
+    return {
+        "messages": messages,
+        "routes": {
+            name: {k: v for k, v in route.items() if k != "shown"}
+            for name, route in long["routes"].items()
+        },
+        "growth": {
+            name: round(route["ratio"] / big["routes"][name]["ratio"], 2)
+            for name, route in long["routes"].items()
+        },
+        "queries_constant": all(
+            route["queries"] == big["routes"][name]["queries"]
+            for name, route in long["routes"].items()
+        ),
+        "sidebar_unread": long["sidebar_unread"],
     }
 
 
@@ -533,6 +639,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=200, help="of the account, big one included")
     parser.add_argument("--small-messages", type=int, default=50, help="scaling run")
     parser.add_argument("--small-threads", type=int, default=20, help="scaling run")
+    parser.add_argument(
+        "--long-messages",
+        type=int,
+        default=5000,
+        help="the big thread again this long: pages must not grow with it (0: skip)",
+    )
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
@@ -541,8 +653,10 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 when a page's query count is not constant"
     )
     args = parser.parse_args(argv)
-    if min(args.messages, args.small_messages) < 2 or min(args.threads, args.small_threads) < 1:
-        parser.error("at least 2 messages and 1 thread")
+    if min(args.threads, args.small_threads) < 1:
+        parser.error("at least 1 thread")
+    if min(args.messages, args.small_messages, args.long_messages or 10**9) <= MESSAGE_PAGE:
+        parser.error(f"more than {MESSAGE_PAGE} messages (a page), so Load earlier shows")
     if args.requests < 2 or args.warmup < 1:
         parser.error("--requests must be at least 2 and --warmup at least 1")
 

@@ -32,7 +32,13 @@ class ChatThread(ActionItem):
 
 class ChatMessage(db.Model):
     __tablename__ = "chat_message"
-    __table_args__ = (Index("ix_chat_message_thread_time", "thread_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_chat_message_thread_time", "thread_id", "created_at"),
+        # A thread's newest page, *Load earlier* and "after id N" polls: ranges on id.
+        Index("ix_chat_message_thread_id", "thread_id", "id"),
+        # Unread counts: only one side's messages after the last read one are visited.
+        Index("ix_chat_message_thread_side", "thread_id", "from_client", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from dashboard.chats import service as chat_service
-from dashboard.chats.models import ChatMessage, ChatTask, ChatThread
+from dashboard.chats import thread_view
+from dashboard.chats.models import ChatTask, ChatThread
 from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_page_or_partial, render_partial
@@ -26,27 +26,21 @@ def _portal_thread(thread_id: int) -> ChatThread:
     return thread
 
 
-def _chat_context(thread: ChatThread, **extra):
-    messages = db.session.scalars(
-        select(ChatMessage)
-        .options(joinedload(ChatMessage.author))
-        .where(ChatMessage.thread_id == thread.id)
-        .order_by(ChatMessage.id)
-    ).all()
-    unread = chat_service.unread_counts(portal_user().id, [thread.id], False)
-    read_url = (
-        url_for("portal.chat_read", thread_id=thread.id) if unread and not g.read_only else None
+def _viewer(thread: ChatThread) -> thread_view.Viewer:
+    """The client; in the read-only view (staff looking as the client) nothing is marked read."""
+    return thread_view.Viewer(
+        endpoint="portal.chat_messages",
+        url_args={"thread_id": thread.id},
+        user_id=portal_user().id,
+        unread_side_is_client=False,
+        read_endpoint_url=None if g.read_only else url_for("portal.chat_read", thread_id=thread.id),
+        extra={"viewer_is_client": True},
     )
-    return {
-        "thread": thread,
-        "messages": messages,
-        "viewer_is_client": True,
-        "tasks": chat_service.tasks_by_message([m.id for m in messages]),
-        "attachments": chat_service.attachments_by_message([m.id for m in messages]),
-        "poll_url": url_for("portal.chat_messages", thread_id=thread.id),
-        "read_url": read_url,
-        **extra,
-    }
+
+
+def _chat_context(thread: ChatThread, **extra):
+    """The newest page of messages, its poller and *Load earlier* (constant queries)."""
+    return {**thread_view.page_context(thread, _viewer(thread)), **extra}
 
 
 @bp.route("/chats")
@@ -78,8 +72,10 @@ def chat(thread_id: int):
 
 @bp.route("/chats/<int:thread_id>/messages")
 def chat_messages(thread_id: int):
-    """The messages alone, polled so the firm's answers appear without reloading."""
-    return render_partial("chats/_messages.html", **_chat_context(_portal_thread(thread_id)))
+    """The messages: polled so the firm's answers appear without reloading, and *Load
+    earlier*."""
+    thread = _portal_thread(thread_id)
+    return thread_view.messages_answer(thread, _viewer(thread))
 
 
 @bp.route("/chats/<int:thread_id>/read", methods=["POST"])

@@ -7,10 +7,14 @@ reply, or archiving, completes it. The engine does the emails, reminders and aud
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import Account, Folder
 from dashboard.audit.service import record_item_event
@@ -21,6 +25,7 @@ from dashboard.clock import now
 from dashboard.documents.models import Document
 from dashboard.documents.service import upload_documents
 from dashboard.extensions import db
+from dashboard.items.models import ActionItem
 from dashboard.notify.inbox import add_entry, staff_wanting
 from dashboard.notify.outbox import queue_email
 from dashboard.reminders.models import Reminder
@@ -499,49 +504,145 @@ def mark_read(user: User, thread: ChatThread, message_id: int | None = None) -> 
         row.last_read_message_id = message_id
 
 
+def _unread_in(user_id: int, threads: Any, from_client: bool) -> Any:
+    """Unread messages of one side in each row of `threads` (a table whose `id` is a thread's),
+    as a scalar subquery. How far the user has read is a constant bound per thread, so only
+    the unread messages are visited (ix_chat_message_thread_side), whatever the thread's length.
+    """
+    last_read = (
+        select(ChatRead.last_read_message_id)
+        .where(ChatRead.thread_id == threads.c.id, ChatRead.user_id == user_id)
+        .correlate(threads)
+        .scalar_subquery()
+    )
+    return (
+        select(func.count(ChatMessage.id))
+        .where(
+            ChatMessage.thread_id == threads.c.id,
+            ChatMessage.from_client == from_client,
+            ChatMessage.id > func.coalesce(last_read, 0),
+        )
+        .correlate(threads)
+        .scalar_subquery()
+    )
+
+
 def unread_counts(user_id: int, thread_ids: list[int], from_client: bool) -> dict[int, int]:
     """Unread messages written by the other side, per thread, in one query."""
     if not thread_ids:
         return {}
-    last_read = (
-        select(ChatRead.last_read_message_id)
-        .where(ChatRead.thread_id == ChatMessage.thread_id, ChatRead.user_id == user_id)
-        .correlate(ChatMessage)
-        .scalar_subquery()
-    )
+    threads = ChatThread.__table__
     rows = db.session.execute(
-        select(ChatMessage.thread_id, func.count(ChatMessage.id))
-        .where(
-            ChatMessage.thread_id.in_(thread_ids),
-            ChatMessage.from_client.is_(from_client),
-            ChatMessage.id > func.coalesce(last_read, 0),
+        select(threads.c.id, _unread_in(user_id, threads, from_client)).where(
+            threads.c.id.in_(thread_ids)
         )
-        .group_by(ChatMessage.thread_id)
     ).all()
-    return dict(rows)
+    return {thread_id: count for thread_id, count in rows if count}
 
 
 def unread_for_staff(user_id: int, firm_id: int, account_ids: list[int] | None = None):
-    """Unread client messages for a staff member: the firm total, or per account (one query)."""
-    last_read = (
-        select(ChatRead.last_read_message_id)
-        .where(ChatRead.thread_id == ChatMessage.thread_id, ChatRead.user_id == user_id)
-        .correlate(ChatMessage)
+    """Unread client messages for a staff member: the firm total (sidebar), or per account
+    (one query). Driven by the firm's chat threads, each costing one index probe plus its
+    unread messages: the read messages of the firm are never visited."""
+    items = ActionItem.__table__
+    unread = _unread_in(user_id, items, True)
+    where = [items.c.firm_id == firm_id, items.c.kind == "chat"]
+    if account_ids is None:
+        return db.session.scalar(select(func.coalesce(func.sum(unread), 0)).where(*where))
+    if not account_ids:
+        return {}
+    rows = db.session.execute(
+        select(items.c.account_id, func.sum(unread))
+        .where(*where, items.c.account_id.in_(account_ids))
+        .group_by(items.c.account_id)
+    ).all()
+    return {account_id: count for account_id, count in rows if count}
+
+
+# --- pages and polls of a thread -------------------------------------------------------------
+
+#: Messages a thread shows at first, and per *Load earlier*.
+MESSAGE_PAGE = 30
+
+
+@dataclass
+class MessagePage:
+    """Messages in display order (oldest first); `earlier` when older ones exist."""
+
+    messages: list[ChatMessage]
+    earlier: bool
+
+
+def message_page(thread: ChatThread, before: int | None = None) -> MessagePage:
+    """The newest MESSAGE_PAGE messages (older than `before`), authors loaded: one query
+    whose cost does not depend on the thread's length (ix_chat_message_thread_id)."""
+    stmt = (
+        select(ChatMessage)
+        .options(joinedload(ChatMessage.author))
+        .where(ChatMessage.thread_id == thread.id)
+        .order_by(ChatMessage.id.desc())
+        .limit(MESSAGE_PAGE + 1)
+    )
+    if before is not None:
+        stmt = stmt.where(ChatMessage.id < before)
+    rows = list(db.session.scalars(stmt))
+    return MessagePage(rows[:MESSAGE_PAGE][::-1], len(rows) > MESSAGE_PAGE)
+
+
+def messages_after(thread: ChatThread, after: int) -> list[ChatMessage]:
+    """The messages newer than `after`, oldest first, authors loaded: what a poll adds."""
+    return list(
+        db.session.scalars(
+            select(ChatMessage)
+            .options(joinedload(ChatMessage.author))
+            .where(ChatMessage.thread_id == thread.id, ChatMessage.id > after)
+            .order_by(ChatMessage.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What a poll compares with what the page shows: the newest message, and a token of
+    the tasks' ticks and of archiving (both change how the shown messages look)."""
+
+    last_id: int
+    token: str
+
+
+def poll_state(thread: ChatThread) -> PollState:
+    """One statement: the newest message id (an index probe) and the tasks' tick state.
+
+    A tick sets done_at to now and an untick clears it, so (ticked count, latest tick)
+    changes with every tick or untick in between two polls.
+    """
+    newest = (
+        select(ChatMessage.id)
+        .where(ChatMessage.thread_id == thread.id)
+        .order_by(ChatMessage.id.desc())
+        .limit(1)
         .scalar_subquery()
     )
-    unread = (
-        select(ChatThread.account_id, func.count(ChatMessage.id))
-        .join(ChatThread, ChatThread.id == ChatMessage.thread_id)
-        .where(
-            ChatMessage.firm_id == firm_id,
-            ChatMessage.from_client.is_(True),
-            ChatMessage.id > func.coalesce(last_read, 0),
+    ticked, latest, last_id = db.session.execute(
+        select(func.count(ChatTask.done_at), func.max(ChatTask.done_at), newest).where(
+            ChatTask.thread_id == thread.id
         )
-        .group_by(ChatThread.account_id)
-    )
-    if account_ids is not None:
-        if not account_ids:
-            return {}
-        unread = unread.where(ChatThread.account_id.in_(account_ids))
-        return dict(db.session.execute(unread).all())
-    return sum(count for _, count in db.session.execute(unread).all())
+    ).one()
+    raw = f"{ticked}|{latest}|{thread.archived_at is not None}"
+    return PollState(last_id or 0, hashlib.blake2s(raw.encode(), digest_size=6).hexdigest())
+
+
+def tasks_between(thread: ChatThread, first: int, last: int) -> dict[int, list[ChatTask]]:
+    """The tasks of the messages `first`..`last` of the thread, grouped and in order."""
+    grouped: dict[int, list[ChatTask]] = {}
+    for task in db.session.scalars(
+        select(ChatTask)
+        .where(
+            ChatTask.thread_id == thread.id,
+            ChatTask.message_id >= first,
+            ChatTask.message_id <= last,
+        )
+        .order_by(ChatTask.message_id, ChatTask.position)
+    ):
+        grouped.setdefault(task.message_id, []).append(task)
+    return grouped

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import Account, Contact
 from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
-from dashboard.chats import service
-from dashboard.chats.models import ChatMessage, ChatThread, MessageTemplate
+from dashboard.chats import service, thread_view
+from dashboard.chats.models import ChatThread, MessageTemplate
 from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_partial
@@ -128,33 +129,46 @@ def new_chat(account_id: int):
     ), (422 if errors else 200)
 
 
-def _thread_context(thread: ChatThread, with_timeline: bool = True, **extra):
-    """Messages with their authors, tasks and attachments in a constant number of queries;
-    the timeline only for the full panel (the 5-second poll does not show it)."""
-    messages = db.session.scalars(
-        select(ChatMessage)
-        .options(joinedload(ChatMessage.author))
-        .where(ChatMessage.thread_id == thread.id)
-        .order_by(ChatMessage.id)
-    ).all()
-    ids = [m.id for m in messages]
-    context = {
-        "thread": thread,
-        "messages": messages,
+#: Timeline entries a thread shows at first, and per *Load earlier*.
+TIMELINE_PAGE = 20
+
+
+def _viewer(thread: ChatThread) -> thread_view.Viewer:
+    args = {"account_id": thread.account_id, "thread_id": thread.id}
+    return thread_view.Viewer(
+        endpoint="chats.messages",
+        url_args=args,
+        user_id=current_user.id,
+        unread_side_is_client=True,
+        read_endpoint_url=url_for("chats.read", **args),
+        extra={},
+    )
+
+
+def _timeline(thread: ChatThread, before: datetime | None = None):
+    """The newest entries of the reminder timeline (before `before`); older ones come with
+    *Load earlier*, so a long thread's page does not grow with its history."""
+    timeline = build_timeline(thread, limit=TIMELINE_PAGE, before=before)
+    if timeline.earlier_before is not None:
+        timeline.earlier_url = url_for(
+            "chats.timeline",
+            account_id=thread.account_id,
+            thread_id=thread.id,
+            before=timeline.earlier_before.isoformat(),
+        )
+    return timeline
+
+
+def _thread_context(thread: ChatThread, **extra):
+    """The newest page of messages with their authors, tasks and attachments, and the start
+    of the timeline, in a constant number of queries whatever the thread's length."""
+    return {
+        **thread_view.page_context(thread, _viewer(thread)),
         "item": thread,
-        "tasks": service.tasks_by_message(ids),
-        "attachments": service.attachments_by_message(ids),
-        # Only when the client wrote something this person has not seen: the polled list
-        # then marks it read (and refreshes the badges) once, not every five seconds.
-        "read_url": url_for("chats.read", account_id=thread.account_id, thread_id=thread.id)
-        if service.unread_counts(current_user.id, [thread.id], True)
-        else None,
+        "timeline": _timeline(thread),
+        "shareable": service.shareable_documents(thread.account_id),
         **extra,
     }
-    if with_timeline:
-        context["timeline"] = build_timeline(thread)
-        context["shareable"] = service.shareable_documents(thread.account_id)
-    return context
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>")
@@ -169,9 +183,24 @@ def thread(account_id: int, thread_id: int):
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>/messages")
 def messages(account_id: int, thread_id: int):
-    """The message list alone: polled every few seconds, so new replies appear (C3)."""
+    """The message list: polled every 5 s for what is new (C3), and *Load earlier*."""
     chat = firm_get(ChatThread, thread_id, account_id=account_id)
-    return render_partial("chats/_messages.html", **_thread_context(chat, with_timeline=False))
+    return thread_view.messages_answer(chat, _viewer(chat))
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/timeline")
+def timeline(account_id: int, thread_id: int):
+    """*Load earlier* of the reminder timeline: the entries before `before`."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    try:
+        before = datetime.fromisoformat(request.args.get("before", ""))
+    except ValueError:
+        abort(404)
+    if before.tzinfo is None:
+        abort(404)
+    return render_partial(
+        "reminders/_timeline_entries.html", item=chat, timeline=_timeline(chat, before)
+    )
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>/read", methods=["POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -113,24 +113,24 @@ class Timeline:
     entries: list[TimelineEntry]
     reminder: Reminder | None
     stop_label: str = ""
+    #: With a limit: the cursor of the older entries left out (None when there are none),
+    #: and the address of the panel's *Load earlier* button (set by the kind's view).
+    earlier_before: datetime | None = None
+    earlier_url: str | None = None
 
 
-def build_timeline(item: ActionItem) -> Timeline:
-    """Past events (newest last) with their emails, then the reminders still planned."""
-    events = db.session.scalars(
-        select(AuditEvent)
-        .options(joinedload(AuditEvent.actor))
-        .where(AuditEvent.subject_type == item.kind, AuditEvent.subject_id == item.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)
-    ).all()
-    emails = db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.item_id == item.id)
-        .order_by(OutboxEmail.created_at, OutboxEmail.id)
-    ).all()
+def build_timeline(
+    item: ActionItem, limit: int | None = None, before: datetime | None = None
+) -> Timeline:
+    """Past events (newest last) with their emails, then the reminders still planned.
+
+    With `limit`, only the newest `limit` events (older than `before`) and the emails written
+    since the oldest of them: a long conversation's page does not grow with its history.
+    """
+    events, lower, more = _events(item, limit, before)
+    emails = _emails(item, events, lower, before)
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == item.id))
     entries = []
-    events = [event for event in events if event.action not in HIDDEN_EVENTS]
     for event in events:
         label = str(EVENT_LABELS.get(event.action, event.action))
         if event.action == "reminder.sent":
@@ -141,12 +141,79 @@ def build_timeline(item: ActionItem) -> Timeline:
             TimelineEntry(event.created_at, label, event.actor.name if event.actor else "")
         )
     _attach_emails(entries, events, emails)
-    if reminder is not None and reminder.next_at is not None:
+    if before is None and reminder is not None and reminder.next_at is not None:
         entries.extend(_planned(item, reminder))
     stop = str(STOP_LABELS.get(reminder.stopped_reason, "")) if reminder else ""
     if reminder and reminder.stopped_reason == "completed" and item.outcome in STOPPED_BY_FIRM:
         stop = str(STOPPED_BY_FIRM[item.outcome])
-    return Timeline(entries, reminder, stop)
+    return Timeline(entries, reminder, stop, earlier_before=lower if more else None)
+
+
+def _events(
+    item: ActionItem, limit: int | None, before: datetime | None
+) -> tuple[list[AuditEvent], datetime | None, bool]:
+    """The item's shown events, oldest first; the time from which they are shown; whether
+    older ones exist. A page never splits the events of one instant (their emails are
+    matched by time)."""
+    mine = [AuditEvent.subject_type == item.kind, AuditEvent.subject_id == item.id]
+    shown = select(AuditEvent).options(joinedload(AuditEvent.actor))
+    if limit is None:
+        rows = db.session.scalars(
+            shown.where(*mine).order_by(AuditEvent.created_at, AuditEvent.id)
+        ).all()
+        return [event for event in rows if event.action not in HIDDEN_EVENTS], None, False
+    # The account's (account, time) index walks back from `before` to the item's events.
+    mine.append(AuditEvent.account_id == item.account_id)
+    if HIDDEN_EVENTS:
+        mine.append(AuditEvent.action.not_in(HIDDEN_EVENTS))
+    if before is not None:
+        mine.append(AuditEvent.created_at < before)
+    newest = shown.where(*mine).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    rows = db.session.scalars(newest.limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return list(reversed(rows)), None, False
+    lower = rows[limit - 1].created_at
+    if rows[limit].created_at < lower:
+        return list(reversed(rows[:limit])), lower, True
+    # The instant goes on past the limit: take it whole, then see whether anything is older.
+    rows = db.session.scalars(newest.where(AuditEvent.created_at >= lower)).all()
+    older = db.session.scalar(
+        select(AuditEvent.id).where(*mine, AuditEvent.created_at < lower).limit(1)
+    )
+    return list(reversed(rows)), lower, older is not None
+
+
+#: How far apart an event and its emails may be written (one transaction writes both, the
+#: notifications just before the event, the firm's emails just after).
+EMAIL_SLACK = timedelta(seconds=10)
+#: Owner keys that name exactly one event: such an email goes with that event's page.
+ONE_EVENT_KEYS = {"item.sent", "reminder.sent", "item.resent"}
+
+
+def _emails(
+    item: ActionItem, events: list[AuditEvent], lower: datetime | None, before: datetime | None
+) -> list[OutboxEmail]:
+    """The item's emails shown with `events`, the page [lower, before) of the timeline
+    (ix_outbox_email_item): an email naming one event goes with it, any other by its time."""
+    stmt = select(OutboxEmail).where(OutboxEmail.item_id == item.id)
+    if lower is None and before is None:
+        return list(db.session.scalars(stmt.order_by(OutboxEmail.created_at, OutboxEmail.id)))
+    if lower is not None:
+        stmt = stmt.where(OutboxEmail.created_at >= lower - EMAIL_SLACK)
+    if before is not None:
+        stmt = stmt.where(OutboxEmail.created_at < before + EMAIL_SLACK)
+    keys = {_event_key(event) for event in events}
+    kept = []
+    for email in db.session.scalars(stmt.order_by(OutboxEmail.created_at, OutboxEmail.id)):
+        key = _owner_key(email)
+        if key[0] in ONE_EVENT_KEYS:
+            if key in keys:
+                kept.append(email)
+        elif (lower is None or email.created_at >= lower) and (
+            before is None or email.created_at < before
+        ):
+            kept.append(email)
+    return kept
 
 
 def _owner_key(email: OutboxEmail) -> tuple[str, str]:
