@@ -272,7 +272,7 @@ def generate(messages: int, threads: int) -> Data:
                     subject_type="chat",
                     subject_id=chat.id,
                     action="item.sent",
-                    details={"title": chat.subject, "recipients": 2},
+                    details={"title": chat.subject, "recipients": 2, "round": rounds},
                     created_at=message.created_at,
                 )
             )

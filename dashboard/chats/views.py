@@ -161,12 +161,12 @@ def _timeline(thread: ChatThread, before: datetime | None = None):
 
 def _thread_context(thread: ChatThread, **extra):
     """The newest page of messages with their authors, tasks and attachments, and the start
-    of the timeline, in a constant number of queries whatever the thread's length."""
+    of the timeline, in a constant number of queries whatever the thread's length (the
+    documents to attach come when the reply's *Attach documents* opens)."""
     return {
         **thread_view.page_context(thread, _viewer(thread)),
         "item": thread,
         "timeline": _timeline(thread),
-        "shareable": service.shareable_documents(thread.account_id),
         **extra,
     }
 
@@ -186,6 +186,15 @@ def messages(account_id: int, thread_id: int):
     """The message list: polled every 5 s for what is new (C3), and *Load earlier*."""
     chat = firm_get(ChatThread, thread_id, account_id=account_id)
     return thread_view.messages_answer(chat, _viewer(chat))
+
+
+@bp.route("/clients/<int:account_id>/chats/<int:thread_id>/shareable")
+def shareable(account_id: int, thread_id: int):
+    """The documents a reply can attach, asked when *Attach documents* opens."""
+    chat = firm_get(ChatThread, thread_id, account_id=account_id)
+    return render_partial(
+        "chats/_shareable.html", shareable=service.shareable_documents(chat.account_id)
+    )
 
 
 @bp.route("/clients/<int:account_id>/chats/<int:thread_id>/timeline")

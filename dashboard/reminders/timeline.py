@@ -194,7 +194,9 @@ def _emails(
     item: ActionItem, events: list[AuditEvent], lower: datetime | None, before: datetime | None
 ) -> list[OutboxEmail]:
     """The item's emails shown with `events`, the page [lower, before) of the timeline
-    (ix_outbox_email_item): an email naming one event goes with it, any other by its time."""
+    (ix_outbox_email_item): an email naming one event goes with it, any other by its time.
+    One naming an event not on the page is shown on its own only away from the page's
+    edges: near one it is taken for the neighbouring page's (its event is there)."""
     stmt = select(OutboxEmail).where(OutboxEmail.item_id == item.id)
     if lower is None and before is None:
         return list(db.session.scalars(stmt.order_by(OutboxEmail.created_at, OutboxEmail.id)))
@@ -203,17 +205,19 @@ def _emails(
     if before is not None:
         stmt = stmt.where(OutboxEmail.created_at < before + EMAIL_SLACK)
     keys = {_event_key(event) for event in events}
-    kept = []
-    for email in db.session.scalars(stmt.order_by(OutboxEmail.created_at, OutboxEmail.id)):
-        key = _owner_key(email)
-        if key[0] in ONE_EVENT_KEYS:
-            if key in keys:
-                kept.append(email)
-        elif (lower is None or email.created_at >= lower) and (
-            before is None or email.created_at < before
-        ):
-            kept.append(email)
-    return kept
+    rows = db.session.scalars(stmt.order_by(OutboxEmail.created_at, OutboxEmail.id))
+    return [email for email in rows if _on_page(email, keys, lower, before)]
+
+
+def _on_page(
+    email: OutboxEmail, keys: set, lower: datetime | None, before: datetime | None
+) -> bool:
+    key = _owner_key(email)
+    if key[0] in ONE_EVENT_KEYS and key in keys:
+        return True
+    margin = EMAIL_SLACK if key[0] in ONE_EVENT_KEYS else timedelta(0)
+    after_lower = lower is None or email.created_at >= lower + margin
+    return after_lower and (before is None or email.created_at < before - margin)
 
 
 def _owner_key(email: OutboxEmail) -> tuple[str, str]:

@@ -11,13 +11,14 @@ there is no internet, so requests to the video host are aborted.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask import Flask
 from flask_babel import force_locale, gettext
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
-from dashboard.chats.models import ChatMessage, ChatRead, ChatTask
+from dashboard.chats.models import ChatMessage, ChatRead, ChatTask, ChatThread
 from dashboard.extensions import db
 from tests.conftest import DEMO_PASSWORD
 
@@ -244,3 +245,66 @@ def test_chat_from_template_client_ticks_and_replies(browser: Browser, server_ur
 
     staff_context.close()
     client_context.close()
+
+
+def test_long_thread_loads_earlier_and_polls_only_what_is_new(browser: Browser, server_url, world):
+    """A thread longer than a page: staff sees the newest page, *Load earlier* brings the rest
+    (no reload), the idle polls answer 204, a client reply still comes in through the poll,
+    and the documents to attach are listed when *Attach documents* opens."""
+    from dashboard.chats import service
+    from dashboard.clock import now
+    from dashboard.reminders.service import ReminderSettings
+
+    page_size = service.MESSAGE_PAGE
+    thread = service.start_thread(
+        world.a.staff, world.a.account, "Long one", "Message 1", ReminderSettings(True, 3, 1)
+    )
+    start = now()
+    db.session.add_all(
+        ChatMessage(
+            firm_id=thread.firm_id,
+            thread_id=thread.id,
+            author_id=world.a.staff.id,
+            body_html=f"<p>Message {n + 1}</p>",
+            created_at=start + timedelta(seconds=n),
+        )
+        for n in range(1, page_size + 5)
+    )
+    db.session.commit()
+    thread_id, account_id = thread.id, thread.account_id
+    client_user, shared = world.a.contact.user, world.a.documents["view"].name
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    staff = context.new_page()
+    polls: list[int] = []
+    staff.on(
+        "response",
+        lambda r: polls.append(r.status) if "/messages?after=" in r.url else None,
+    )
+    _login(staff, server_url, world.a.staff.email)
+    expect(staff).to_have_url(f"{server_url}/clients")
+    staff.goto(f"{server_url}/clients/{account_id}/chats/{thread_id}")
+    bubbles = staff.locator("#chat-messages .chat-bubble")
+    expect(bubbles).to_have_count(page_size)
+    expect(bubbles.first).to_contain_text("Message 6")
+    staff.evaluate("window.__neverReloaded = true")
+    with staff.expect_response(re.compile(rf"/chats/{thread_id}/messages\?before=\d+$")) as more:
+        staff.get_by_test_id("chat-load-earlier").click()
+    assert more.value.status == 200
+    expect(bubbles).to_have_count(page_size + 5)
+    expect(bubbles.first).to_contain_text("Message 1")
+    expect(staff.get_by_test_id("chat-load-earlier")).to_have_count(0)
+
+    staff.get_by_test_id("reply-attach").locator("summary").click()
+    expect(staff.locator(".chat-shareable")).to_contain_text(shared)
+
+    staff.wait_for_timeout(5_500)  # one poll with nothing new
+    assert polls and set(polls) == {204}, polls
+    service.post_client_message(client_user, db.session.get(ChatThread, thread_id), "Fresh reply")
+    db.session.commit()
+    fresh = bubbles.filter(has_text="Fresh reply")
+    expect(fresh).to_be_visible(timeout=POLL_WAIT)
+    expect(bubbles).to_have_count(page_size + 6)
+    expect(fresh).to_have_class(re.compile("theirs"))
+    assert 200 in polls
+    assert staff.evaluate("window.__neverReloaded") is True
+    context.close()

@@ -333,3 +333,21 @@ def test_the_timeline_of_a_long_thread_is_paged(client, world):
     address = world.a.contact.user.email
     assert timeline.count(address) + older.count(address) == 25
     assert older.count(address) == 5
+
+
+def test_documents_to_attach_come_when_attach_documents_opens(client, make_client, world):
+    """The thread page does not list the account's documents (they grow with it); the
+    reply's *Attach documents* asks for them: the client-visible ones, never Private."""
+    thread = long_thread(world, 3)
+    client.login(world.a.staff.email)
+    page = client.get(staff_url(thread)).data.decode()
+    assert 'id="reply-doc-' not in page
+    url = f"{staff_url(thread)}/shareable"
+    assert f'hx-get="{url}"' in page
+    listing = client.get(url, headers=hx()).data.decode()
+    for access, listed in (("view", True), ("edit", True), ("private", False)):
+        document = world.a.documents[access]
+        assert (f'id="reply-doc-{document.id}"' in listing) is listed, access
+    other = make_client()
+    other.login(world.b.staff.email)
+    assert other.get(url).status_code == 404
