@@ -1,28 +1,45 @@
 """Delivering outbox emails: one SMTP connection per batch, exactly one send per row.
 
-Per email, one transaction: lock the item (if the email is about one and it is no longer
-pending, cancel), claim the row (only a queued row can be claimed, so running the job twice is
-a no-op), send, mark sent, commit. The item's row stays locked while the message is handed to
-SMTP, so a client completing the item at that moment waits, and no reminder can go out after
-the completion committed.
+The batch's rows, items, firms and senders are read up front (a few queries, whatever its
+size); an item's email is rendered once for all its recipients in one language
+(`RenderCache`) and composed without building a MIME tree (`mime.Composer`). Then, per email,
+one transaction on a connection held for the batch (`batch_session`), with one statement
+before the send: the
+claim (`claims.claim`: state `sent`, attempts + 1, the subject), which matches only a row still
+queued and due and, for an email about an item, only while the item is pending, taking the
+item's row for the transaction (FOR SHARE on PostgreSQL, so a completion waits while two
+workers may still send to two recipients of one item; the database's write lock on SQLite).
+Then the send, then the commit.
+
+So running a job twice sends nothing twice (the second claim finds the row sent), a client
+completing the item while its email is in the SMTP server's hands waits for that send, no
+email goes after the completion committed, and a worker killed before its commit leaves the
+row queued, to go again with the same Message-ID. When the send fails the claim is rolled back
+and the failure recorded on the row if it is still queued (4xx: retried with backoff; 5xx or
+anything unexpected: failed, the sender told); the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_mail import Message
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, joinedload, with_polymorphic
 
-from dashboard.auth.models import User
+from dashboard.auth.models import Firm, User
 from dashboard.clock import now
 from dashboard.extensions import db
-from dashboard.items.kinds import kind_of
+from dashboard.items.kinds import kind_of, load_items
 from dashboard.items.models import ActionItem
-from dashboard.notify import smtp
-from dashboard.notify.emails import render
+from dashboard.notify import claims, smtp
+from dashboard.notify.emails import RenderCache
 from dashboard.notify.inbox import add_entry
+from dashboard.notify.mime import Composer
 from dashboard.notify.models import OutboxEmail
 from dashboard.notify.outbox import ITEM_PURPOSES
 from jobs.context import app_job
@@ -37,122 +54,149 @@ BACKOFF = [
     timedelta(hours=2),
     timedelta(hours=6),
 ]
+OUTCOMES = ("sent", "skipped", "cancelled", "retry", "failed")
 
 
 @app_job
 def deliver(outbox_ids: list[int]) -> dict[str, int]:
     """Deliver these outbox rows; returns counts by outcome."""
-    counts = {"sent": 0, "skipped": 0, "cancelled": 0, "retry": 0, "failed": 0}
-    connection: smtp.TimeoutConnection | None = None
-    try:
-        for outbox_id in outbox_ids:
-            outcome, connection = _deliver_one(outbox_id, connection)
-            counts[outcome] += 1
-    finally:
-        if connection is not None:
-            _close(connection)
+    counts = dict.fromkeys(OUTCOMES, 0)
+    with smtp.Mailer() as mailer, batch_session():
+        batch = Batch(mailer)
+        rows = batch.load(outbox_ids)
+        counts["skipped"] = len(set(outbox_ids)) - len(rows)  # no longer queued
+        for row in rows:
+            counts[batch.deliver(row)] += 1
     return counts
 
 
-def _close(connection: smtp.TimeoutConnection) -> None:
-    try:
-        connection.__exit__(None, None, None)
-    except Exception:  # the server may already have dropped us
-        log.debug("SMTP connection closed with an error", exc_info=True)
+@contextmanager
+def batch_session() -> Iterator[Session]:
+    """`db.session`, for the batch, is a session on one connection held throughout.
+
+    A commit per email then costs the database's commit alone: no return of the connection
+    to the pool and checkout (with its ping) per email. Objects are not expired at commit,
+    so the batch's items, firms and senders stay loaded. The app's session comes back after.
+    """
+    registry = db.session.registry
+    previous = registry() if registry.has() else None
+    with db.engine.connect() as connection:
+        session = Session(bind=connection, expire_on_commit=False)
+        registry.set(session)
+        try:
+            yield session
+            session.commit()
+        finally:
+            session.close()
+            if previous is not None:
+                registry.set(previous)
+            else:
+                registry.clear()
 
 
-def _deliver_one(outbox_id: int, connection):
-    moment = now()
-    row = db.session.get(OutboxEmail, outbox_id, populate_existing=True)
-    if (
-        row is None
-        or row.state != "queued"
-        or (row.next_attempt_at is not None and row.next_attempt_at > moment)
-    ):
-        db.session.rollback()
-        return "skipped", connection
-    if row.item_id is not None and row.purpose in ITEM_PURPOSES:
-        locked = db.session.execute(
-            update(ActionItem)
-            .where(ActionItem.id == row.item_id, ActionItem.status == "pending")
-            .values(status=ActionItem.status)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not locked:
-            _finish(outbox_id, state="cancelled", last_error="item no longer pending")
-            return "cancelled", connection
-    claimed = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == outbox_id, OutboxEmail.state == "queued")
-        .values(state="sent", attempts=OutboxEmail.attempts + 1, sent_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
-        db.session.rollback()
-        return "skipped", connection
-    try:
-        rendered = render(row)
-        message = Message(
-            subject=rendered.subject,
-            recipients=[row.to_email],
-            body=rendered.text,
-            html=rendered.html,
-            sender=rendered.sender or None,
-            reply_to=rendered.reply_to,
-            extra_headers={"Auto-Submitted": "auto-generated"},
+@dataclass(frozen=True)
+class Prepared:
+    subject: str
+    sender: str
+    message: bytes
+
+
+class Batch:
+    """The rows of one job, what rendering them needs, and the SMTP connection."""
+
+    def __init__(self, mailer: smtp.Mailer) -> None:
+        self.mailer = mailer
+        self.renders = RenderCache()
+        self.composer = Composer()
+        #: Strong references: the session's identity map alone would let them go.
+        self.loaded: list[object] = []
+
+    def load(self, outbox_ids: list[int]) -> list[OutboxEmail]:
+        """The queued rows in id order, with their recipients, items, firms and senders."""
+        rows = _fresh(
+            select(OutboxEmail)
+            .where(OutboxEmail.id.in_(outbox_ids), OutboxEmail.state == "queued")
+            .options(joinedload(OutboxEmail.recipient))
+            .order_by(OutboxEmail.id)
         )
-        message.msgId = row.message_id  # stable across retries
-        for filename, mimetype, data in rendered.attachments:
-            message.attach(filename, mimetype, data)
-        if connection is None:
-            connection = smtp.open_connection()
-            connection.__enter__()
-        connection.send(message)
-    except Exception as error:
-        db.session.rollback()
-        if connection is not None:
-            _close(connection)
-        problem = smtp.classify(error)
-        return _failed_attempt(outbox_id, problem), None
-    db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == outbox_id)
-        .values(subject=rendered.subject[:300], last_error=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return "sent", connection
+        item_ids = {row.item_id for row in rows if row.item_id is not None}
+        items = _fresh(select(with_polymorphic(ActionItem, "*")).where(ActionItem.id.in_(item_ids)))
+        load_items(items)  # what each kind's email needs (an approval's document…)
+        firms = _fresh(select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))
+        sender_ids = {item.sent_by_id for item in items if item.sent_by_id is not None}
+        senders = _fresh(select(User).where(User.id.in_(sender_ids)))
+        self.loaded = [*rows, *items, *firms, *senders]
+        return rows
+
+    def deliver(self, row: OutboxEmail) -> str:
+        """Claim, send and commit one row; the outcome's name."""
+        moment = now()
+        prepared = self._prepare(row)
+        subject = prepared.subject if isinstance(prepared, Prepared) else None
+        about_item = row.item_id is not None and row.purpose in ITEM_PURPOSES
+        connection = db.session.connection()
+        attempts = claims.claim(connection, row, about_item, moment, subject)
+        if attempts is None:
+            cancelled = about_item and claims.cancel_if_item_done(connection, row, moment)
+            db.session.commit()
+            return "cancelled" if cancelled else "skipped"
+        problem = prepared if isinstance(prepared, Exception) else self._send(row, prepared)
+        if problem is None:
+            db.session.commit()
+            return "sent"
+        db.session.rollback()  # the claim is undone; the failure is recorded instead
+        return _record_failure(row, attempts, problem)
+
+    def _prepare(self, row: OutboxEmail) -> Prepared | Exception:
+        """The message, or why it cannot be made (classified as unexpected)."""
+        try:
+            rendered = self.renders.render(row)
+            message = self.composer.message(rendered, row.to_email, row.message_id)
+        except Exception as error:  # a header with a line break, a rendering error
+            if isinstance(error, SQLAlchemyError):
+                db.session.rollback()
+            return smtp.classify(error)
+        return Prepared(rendered.subject[:300], rendered.sender, message)
+
+    def _send(self, row: OutboxEmail, prepared: Prepared) -> Exception | None:
+        try:
+            self.mailer.send(prepared.sender, row.to_email, prepared.message)
+        except Exception as error:  # classified: 4xx, 5xx, dropped, anything else
+            self.mailer.discard()
+            return smtp.classify(error)
+        return None
 
 
-def _finish(outbox_id: int, **values) -> None:
-    db.session.execute(
+def _fresh(statement: Select) -> list:
+    return list(db.session.scalars(statement.execution_options(populate_existing=True)))
+
+
+def _record_failure(row: OutboxEmail, attempts: int, problem: Exception) -> str:
+    """Queued again after a backoff (4xx, a dropped connection), or failed (5xx, too many
+    attempts, an unexpected error) with the sender told; `attempts` counts this one. Only a
+    row still queued is touched: should another worker have sent it meanwhile, it stays sent."""
+    retry = isinstance(problem, smtp.Temporary) and attempts <= len(BACKOFF)
+    values: dict[str, object] = {"attempts": OutboxEmail.attempts + 1, "last_error": str(problem)}
+    if retry:
+        values.update(
+            next_attempt_at=now() + BACKOFF[attempts - 1],
+            enqueued_at=None,  # the sweep picks it up when the wait is over
+        )
+    else:
+        values["state"] = "failed"
+    recorded = db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id == outbox_id)
+        .where(OutboxEmail.id == row.id, OutboxEmail.state == "queued")
         .values(**values)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    outcome = "skipped" if not recorded else "retry" if retry else "failed"
+    if outcome == "failed":
+        if isinstance(problem, smtp.Permanent):
+            _stop_mailing(row)  # an Unexpected failure says nothing about the address
+        _tell_sender(row, str(problem))
     db.session.commit()
-
-
-def _failed_attempt(outbox_id: int, problem: Exception) -> str:
-    row = db.session.get(OutboxEmail, outbox_id, populate_existing=True)
-    assert row is not None
-    attempts = row.attempts + 1
-    if isinstance(problem, smtp.Temporary) and attempts <= len(BACKOFF):
-        row.attempts = attempts
-        row.next_attempt_at = now() + BACKOFF[attempts - 1]
-        row.enqueued_at = None  # the sweep picks it up when the wait is over
-        row.last_error = str(problem)
-        db.session.commit()
-        return "retry"
-    row.attempts = attempts
-    row.state = "failed"
-    row.last_error = str(problem)
-    if isinstance(problem, smtp.Permanent):
-        _stop_mailing(row)  # an Unexpected failure says nothing about the address
-    _tell_sender(row)
-    db.session.commit()
-    return "failed"
+    return outcome
 
 
 def _stop_mailing(row: OutboxEmail) -> None:
@@ -178,7 +222,7 @@ def _stop_mailing(row: OutboxEmail) -> None:
         )
 
 
-def _tell_sender(row: OutboxEmail) -> None:
+def _tell_sender(row: OutboxEmail, error: str) -> None:
     """The staff member who sent the item sees the failure in Inbox+ (and on the timeline)."""
     if row.item_id is None:
         return
@@ -193,5 +237,5 @@ def _tell_sender(row: OutboxEmail) -> None:
         item_id=item.id,
         title=kind_of(item).title(item),
         email=row.to_email,
-        error=(row.last_error or "")[:200],
+        error=error[:200],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import formataddr, parseaddr
@@ -9,6 +10,7 @@ from email.utils import formataddr, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from dashboard.auth.models import Firm, User
 from dashboard.extensions import db
@@ -83,8 +85,8 @@ def render(row: OutboxEmail) -> RenderedEmail:
     with force_locale(row.locale):
         if row.purpose in RENDERERS:
             rendered = RENDERERS[row.purpose](row, firm)
-        elif row.item_id is not None and row.purpose in ITEM_EMAIL_PURPOSES:
-            rendered = _render_item_email(row, firm)
+        elif is_item_email(row):
+            rendered = _render_item_email(row, firm, recipient_name(row))
         else:
             rendered = _render_staff_email(row, firm)
     if not rendered.sender:
@@ -92,7 +94,72 @@ def render(row: OutboxEmail) -> RenderedEmail:
     return rendered
 
 
-def _render_item_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
+def is_item_email(row: OutboxEmail) -> bool:
+    """Rendered as an action item's email (the kind's content, the portal button)?"""
+    return (
+        row.item_id is not None
+        and row.purpose in ITEM_EMAIL_PURPOSES
+        and row.purpose not in RENDERERS
+    )
+
+
+def recipient_name(row: OutboxEmail) -> str:
+    return row.recipient.name if row.recipient else ""
+
+
+#: Stands for the recipient's name in an email rendered once for several recipients. Letters
+#: only, so HTML escaping leaves it as it is.
+NAME_SLOT = "RelanceRecipientNameSlot"
+
+
+class RenderCache:
+    """Renders an item's email once for every recipient who gets the same one.
+
+    Everything an item email shows but the greeting comes from the item, the purpose, the
+    language, the reminder number and the row's context; the recipient's name is the only
+    thing that differs. So it is rendered once per such key with `NAME_SLOT` for the name,
+    and each recipient's copy has the slot replaced (HTML-escaped in the HTML, exactly as
+    Jinja escapes it). Other emails are rendered one by one. One cache serves one batch.
+    """
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[object, ...], RenderedEmail] = {}
+
+    def render(self, row: OutboxEmail) -> RenderedEmail:
+        key = shared_key(row)
+        if key is None:
+            return render(row)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = _render_shared(row)
+        return with_name(shared, recipient_name(row))
+
+
+def shared_key(row: OutboxEmail) -> tuple[object, ...] | None:
+    """What the rendering of an item email depends on, the recipient's name aside."""
+    if not is_item_email(row):
+        return None
+    context = json.dumps(row.context or {}, sort_keys=True, default=str)
+    return (row.firm_id, row.item_id, row.purpose, row.locale, row.reminder_number, context)
+
+
+def with_name(shared: RenderedEmail, name: str) -> RenderedEmail:
+    return replace(
+        shared,
+        text=shared.text.replace(NAME_SLOT, name),
+        html=shared.html.replace(NAME_SLOT, str(escape(name))),
+    )
+
+
+def _render_shared(row: OutboxEmail) -> RenderedEmail:
+    firm = db.session.get(Firm, row.firm_id)
+    assert firm is not None
+    with force_locale(row.locale):
+        rendered = _render_item_email(row, firm, NAME_SLOT)
+    return replace(rendered, sender=rendered.sender or firm_sender(firm))
+
+
+def _render_item_email(row: OutboxEmail, firm: Firm, name: str) -> RenderedEmail:
     item = db.session.get(ActionItem, row.item_id)
     assert item is not None
     kind = kind_of(item)
@@ -110,7 +177,7 @@ def _render_item_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
         subject = content.subject
     sent_by = db.session.get(User, item.sent_by_id) if item.sent_by_id else None
     context = {
-        "name": row.recipient.name if row.recipient else "",
+        "name": name,
         "content": content,
         "url": absolute_url(kind.portal_path(item)),
         "firm": firm.name,

@@ -23,6 +23,9 @@ from dashboard.notify.models import OutboxEmail
 log = logging.getLogger(__name__)
 
 DELIVERY_JOB = "jobs.delivery.deliver"
+#: Outbox ids per delivery job (`DELIVERY_BATCH_SIZE` overrides it): big enough that a job's
+#: own cost is small per email, small enough that several workers share a large send.
+DELIVERY_BATCH_SIZE = 50
 #: Purposes that only make sense while the item is pending; cancelled when it completes.
 ITEM_PURPOSES = ("notification", "reminder", "resend")
 
@@ -140,11 +143,17 @@ def delivery_queue(connection: Redis | None = None) -> Queue:
 
 
 def enqueue_delivery(ids: list[int]) -> bool:
-    """Put outbox ids on the queue; False (logged) when Redis cannot be reached."""
+    """Put outbox ids on the queue, in jobs of `DELIVERY_BATCH_SIZE` (one Redis round trip);
+    False (logged) when Redis cannot be reached."""
     if not ids:
         return True
+    size = current_app.config.get("DELIVERY_BATCH_SIZE", DELIVERY_BATCH_SIZE)
+    jobs = [
+        Queue.prepare_data(DELIVERY_JOB, (ids[start : start + size],), timeout=600, result_ttl=3600)
+        for start in range(0, len(ids), size)
+    ]
     try:
-        delivery_queue().enqueue(DELIVERY_JOB, ids, job_timeout=600, result_ttl=3600)
+        delivery_queue().enqueue_many(jobs)
     except Exception as error:  # Redis down: the sweep re-enqueues from the database
         log.warning("could not enqueue %d outbox emails: %s", len(ids), error)
         return False

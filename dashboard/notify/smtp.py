@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Connection
@@ -28,6 +29,52 @@ class TimeoutConnection(Connection):
 
 def open_connection() -> TimeoutConnection:
     return TimeoutConnection(current_app.extensions["mail"])
+
+
+class Mailer:
+    """One SMTP connection for a batch of composed messages, opened at the first send.
+
+    Honours Flask-Mail's settings: `suppress` (TESTING without a sink) sends nothing, and
+    `max_emails` starts a new connection after that many messages. After a failure the
+    connection is dropped (`discard`); the next send opens a new one.
+    """
+
+    def __init__(self) -> None:
+        self.mail = current_app.extensions["mail"]
+        self.host: smtplib.SMTP | smtplib.SMTP_SSL | None = None
+        self.sent = 0
+
+    def send(self, sender: str, to: str, message: bytes) -> None:
+        if self.mail.suppress:
+            return
+        if self.host is None:
+            self.host = open_connection().configure_host()
+        self.host.sendmail(parseaddr(sender)[1] or sender, [to], message)
+        self.sent += 1
+        if self.mail.max_emails and self.sent % self.mail.max_emails == 0:
+            self.close()
+
+    def close(self) -> None:
+        """Say goodbye; a server that already dropped us is no error."""
+        host, self.host = self.host, None
+        if host is None:
+            return
+        try:
+            host.quit()
+        except (smtplib.SMTPException, OSError):
+            host.close()
+
+    def discard(self) -> None:
+        """Forget the connection without a word (it failed: its state is unknown)."""
+        host, self.host = self.host, None
+        if host is not None:
+            host.close()
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 class Permanent(Exception):
