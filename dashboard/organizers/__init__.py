@@ -1,0 +1,1 @@
+"""Organizers: questionnaires clients fill over several visits, then submit."""
