@@ -8,12 +8,15 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
+from dashboard.extensions import db
 from dashboard.items.kinds import AccountKind, EmailContent, register
 from dashboard.items.models import ActionItem
 from dashboard.notify.inbox import register_inbox
 from dashboard.organizers import questions as rules
-from dashboard.organizers.models import Organizer
+from dashboard.organizers.models import Organizer, OrganizerAnswer
 from dashboard.organizers.service import answers_of
 from dashboard.reminders.timeline import register_timeline_events
 
@@ -24,6 +27,19 @@ class OrganizerKind(AccountKind):
 
     def is_complete(self, item: ActionItem) -> bool:
         return not item.is_pending
+
+    def preload(self, items: list[ActionItem]) -> None:
+        """One query for the answers of all the organizers (their links need them)."""
+        organizers = [item for item in items if isinstance(item, Organizer)]
+        if not organizers:
+            return
+        by_organizer: dict[int, list[OrganizerAnswer]] = {o.id: [] for o in organizers}
+        for answer in db.session.scalars(
+            select(OrganizerAnswer).where(OrganizerAnswer.organizer_id.in_(by_organizer))
+        ):
+            by_organizer[answer.organizer_id].append(answer)
+        for organizer in organizers:
+            set_committed_value(organizer, "answers", by_organizer[organizer.id])
 
     def title(self, item: ActionItem) -> str:
         return item.title

@@ -127,6 +127,38 @@ def sections(questions: list[dict]) -> list[tuple[str, list[dict]]]:
     return groups
 
 
+def _condition(earlier: list[dict], label: str, key: str, raw: str) -> dict | None:
+    """ "Show when <an earlier question> is one of …": yes/no accept the words of the
+    reader's language ("Yes", "Ja", "Sim"), a choice question its own choices."""
+    if not key:
+        return None
+    parent = next((q for q in earlier if q["key"] == key), None)
+    if parent is None:
+        raise AnswerError(
+            str(_l("“%(label)s” can only depend on a question above it.", label=label))
+        )
+    words = [v.strip() for v in raw.split(",") if v.strip()]
+    if parent["type"] == "yes_no":
+        names = {str(_l("Yes")).casefold(): "yes", str(_l("No")).casefold(): "no"}
+        names.update({"yes": "yes", "no": "no"})
+        values = [names.get(w.casefold(), "") for w in words] or ["yes"]
+    elif parent["type"] in CHOICE_TYPES:
+        values = [w if w in parent["options"] else "" for w in words]
+    else:
+        values = [""]
+    if "" in values:
+        raise AnswerError(
+            str(
+                _l(
+                    "“%(label)s”: show it when “%(parent)s” is Yes or No, or one of its choices.",
+                    label=label,
+                    parent=parent["label"],
+                )
+            )
+        )
+    return {"key": key, "values": values}
+
+
 def from_form(form) -> list[dict]:
     """The template editor's rows, in order; empty rows skipped; conditions only on an
     earlier question."""
@@ -157,13 +189,7 @@ def from_form(form) -> list[dict]:
             raise AnswerError(
                 str(_l("“%(label)s” needs at least two choices, one per line.", label=label))
             )
-        earlier = {q["key"] for q in questions}
-        rule = None
-        if show_key and show_key in earlier:
-            rule = {
-                "key": show_key,
-                "values": [v.strip() for v in show_values.split(",") if v.strip()],
-            }
+        rule = _condition(questions, label, show_key, show_values)
         questions.append(
             {
                 "key": key,

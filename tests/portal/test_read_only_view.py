@@ -79,6 +79,8 @@ def test_every_mutating_portal_route_answers_403(app, client, ctx, world):
         "signer_id": 1,
         "invoice_id": 1,
         "proposal_id": 1,
+        "organizer_id": 1,
+        "key": "name",
     }
     before = len(uploads_in(app))
     with count_queries(app) as statements:
