@@ -45,17 +45,20 @@
     window.setTimeout(() => window.htmx.trigger(form, "retry"), Math.min(2000 * count, 15000));
   });
 
-  function applyShown(marker) {
+  // Which questions are asked comes with every save (#organizer-shown, swapped out of band);
+  // it is read from the page once htmx has put it there (the element is replaced, so events
+  // may point at the old one).
+  function applyShown() {
+    const marker = document.getElementById("organizer-shown");
+    if (!marker) return;
     const shown = new Set((marker.dataset.shown || "").split(" ").filter(Boolean));
     document.querySelectorAll("[data-question]").forEach((box) => {
       box.hidden = !shown.has(box.dataset.question);
     });
   }
-  document.addEventListener("htmx:oobAfterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "organizer-shown") {
-      applyShown(event.detail.target);
-    }
-  });
+  for (const name of ["htmx:oobAfterSwap", "htmx:afterSettle", "htmx:afterRequest"]) {
+    document.addEventListener(name, () => window.setTimeout(applyShown, 0));
+  }
 
   // ---- staff: the template editor ----------------------------------------------------------
   function newKey() {
