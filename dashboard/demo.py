@@ -383,6 +383,7 @@ def _seed(present) -> list[tuple[str, str, str]]:
     _demo_signatures(signatures)
     _demo_invoices(firm, [account for account, _, _ in approvals], staff)
     _demo_proposals(firm, [account for account, _, _ in approvals], staff)
+    _demo_organizers(firm, [account for account, _, _ in approvals], staff)
     _demo_chats(chats, templates, staff)
     db.session.commit()
     _send_due_reminders(present)
@@ -704,4 +705,95 @@ def _demo_proposals(firm: Firm, accounts: list[Account], staff: list[User]) -> N
             service.decline(
                 client, proposal, "Nous préférons attendre la fin de l'exercice.", facts
             )
+    clock.set_now(base)
+
+
+ORGANIZER_QUESTIONS = [
+    ("name", "Vous", "short_text", "Nom et prénom", True, [], None),
+    (
+        "situation",
+        "Vous",
+        "single",
+        "Situation familiale",
+        True,
+        ["Célibataire", "Marié(e) ou pacsé(e)", "Divorcé(e)", "Veuf ou veuve"],
+        None,
+    ),
+    ("children", "Foyer", "yes_no", "Avez-vous des enfants à charge ?", True, [], None),
+    ("children_count", "Foyer", "number", "Combien ?", True, [], ("children", ["yes"])),
+    (
+        "income",
+        "Revenus",
+        "multiple",
+        "Vos revenus en 2026",
+        True,
+        ["Salaires", "Revenus fonciers", "Dividendes", "Pensions"],
+        None,
+    ),
+    ("rent", "Revenus", "amount", "Loyers perçus (€)", False, [], ("income", ["Revenus fonciers"])),
+    ("moved", "Revenus", "date", "Date de déménagement, s'il y a lieu", False, [], None),
+    ("notes", "Revenus", "long_text", "Autre chose à nous signaler ?", False, [], None),
+    ("payslip", "Justificatifs", "file", "Votre dernier bulletin de salaire", True, [], None),
+]
+
+
+def _demo_organizers(firm: Firm, accounts: list[Account], staff: list[User]) -> None:
+    """A tax organizer template, and organizers in progress, submitted and sealed."""
+    from dashboard import clock
+    from dashboard.organizers import service
+    from dashboard.organizers.models import OrganizerTemplate
+    from dashboard.reminders.service import ReminderSettings
+
+    template = OrganizerTemplate(
+        firm_id=firm.id,
+        name="Questionnaire impôt sur le revenu 2026",
+        intro="Quelques questions pour préparer votre déclaration.",
+        folder_name="Questionnaire 2026",
+        questions=[
+            {
+                "key": key,
+                "section": section,
+                "type": kind,
+                "label": label,
+                "help": "",
+                "required": required,
+                "options": options,
+                "show_if": {"key": rule[0], "values": rule[1]} if rule else None,
+            }
+            for key, section, kind, label, required, options, rule in ORGANIZER_QUESTIONS
+        ],
+        reminders_enabled=True,
+        interval_days=4,
+        max_count=3,
+    )
+    db.session.add(template)
+    db.session.flush()
+    base = now()
+    for number, account in enumerate(accounts[:4]):
+        client = _first_client(account)
+        if client is None:
+            continue
+        clock.set_now(base + timedelta(minutes=20 + number))
+        organizer = service.send_organizer(
+            staff[number % len(staff)], account, template, "", ReminderSettings(True, 4, 3)
+        )
+        _mark_delivered()
+        clock.set_now(base + timedelta(days=1, hours=number))
+        service.save_answer(client, organizer, "name", [client.name])
+        service.save_answer(client, organizer, "situation", ["Marié(e) ou pacsé(e)"])
+        if number >= 1:
+            service.save_answer(client, organizer, "children", ["no"])
+            service.save_answer(client, organizer, "income", ["Salaires"])
+        if number >= 2:
+            from io import BytesIO
+
+            from werkzeug.datastructures import FileStorage
+
+            pdf = FileStorage(
+                BytesIO(_pdf("Bulletin de salaire")), "bulletin.pdf", content_type="application/pdf"
+            )
+            service.save_file(client, organizer, "payslip", pdf)
+            service.submit(client, organizer)
+        if number == 3:
+            service.seal(staff[0], organizer)
     clock.set_now(base)
