@@ -52,6 +52,8 @@ class Organizer(ActionItem):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sealed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: The answers as a PDF sealed (PAdES) when the organizer was sealed: the evidence kept.
+    sealed_pdf_key: Mapped[str | None] = mapped_column(String(255))
 
     answers: Mapped[list[OrganizerAnswer]] = relationship(
         back_populates="organizer", cascade="all, delete-orphan"

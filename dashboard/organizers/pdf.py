@@ -20,6 +20,20 @@ def pdf_name(organizer: Organizer) -> str:
     return f"{stem[:120] or 'organizer'}.pdf"
 
 
+def sealed_pdf(organizer: Organizer, firm: Firm, documents: dict) -> bytes:
+    """The answers PDF sealed under the firm's certificate (signatures.sealing: the one
+    implementation of evidence): any later change to the file breaks the seal."""
+    from flask_babel import gettext as _
+
+    from dashboard.signatures import certificates, sealing
+
+    data = organizer_pdf(organizer, firm, documents)
+    key = certificates.material(certificates.seal_key_for(firm))
+    with language(firm.default_language):
+        reason = _("Organizer sealed by %(firm)s", firm=firm.name)
+    return sealing.seal(data, key.certificate_pem, key.key_pem, reason, firm.name)
+
+
 def organizer_pdf(organizer: Organizer, firm: Firm, documents: dict) -> bytes:
     answers = answers_of(organizer)
     with language(firm.default_language):

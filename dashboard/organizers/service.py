@@ -228,7 +228,24 @@ def seal(actor: User, organizer: Organizer) -> None:
     if organizer.is_pending:
         complete_item(organizer, "sealed", actor)
     organizer.state, organizer.sealed_at, organizer.sealed_by_id = "sealed", now(), actor.id
+    _keep_sealed_pdf(organizer)
     record_item_event(organizer, actor=actor, action="organizer.sealed", title=organizer.title)
+
+
+def _keep_sealed_pdf(organizer: Organizer) -> None:
+    from dashboard.documents import storage
+    from dashboard.documents.models import Document
+    from dashboard.organizers.pdf import sealed_pdf
+
+    firm = db.session.get(Firm, organizer.firm_id)
+    ids = [a.document_id for a in organizer.answers if a.document_id]
+    documents = (
+        {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    data = sealed_pdf(organizer, firm, documents)
+    organizer.sealed_pdf_key = storage.keep_bytes(data, organizer.firm_id).key
 
 
 def organizers_select(firm_id: int, account_id: int | None = None):

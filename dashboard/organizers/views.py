@@ -15,6 +15,7 @@ from sqlalchemy import select
 from dashboard.accounts.models import Account
 from dashboard.accounts.views import render_account_tab
 from dashboard.auth.models import Firm
+from dashboard.documents import storage
 from dashboard.documents.models import Document
 from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
@@ -202,7 +203,10 @@ def seal(account_id: int, organizer_id: int):
 def export_pdf(account_id: int, organizer_id: int):
     """The questions and answers as a PDF, in the firm's language."""
     organizer_ = firm_get(Organizer, organizer_id, account_id=account_id)
-    data = pdf.organizer_pdf(organizer_, _firm(), _documents(organizer_))
+    if organizer_.sealed_pdf_key:  # sealed: the file kept as evidence, unchanged
+        data = storage.path_for(organizer_.sealed_pdf_key).read_bytes()
+    else:
+        data = pdf.organizer_pdf(organizer_, _firm(), _documents(organizer_))
     return pdf_response(data, pdf.pdf_name(organizer_), bool(request.args.get("download")))
 
 

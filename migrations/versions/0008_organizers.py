@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('sealed_at', sa.DateTime(), nullable=True),
     sa.Column('sealed_by_id', sa.Integer(), nullable=True),
+    sa.Column('sealed_pdf_key', sa.String(length=255), nullable=True),
     sa.CheckConstraint("state IN ('open', 'submitted', 'sealed', 'cancelled')", name=op.f('ck_organizer_state')),
     sa.ForeignKeyConstraint(['id'], ['action_item.id'], name=op.f('fk_organizer_id_action_item')),
     sa.ForeignKeyConstraint(['template_id'], ['organizer_template.id'], name=op.f('fk_organizer_template_id_organizer_template')),

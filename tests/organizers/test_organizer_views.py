@@ -157,3 +157,19 @@ def test_read_only_view_changes_nothing(client, world):
         == 403
     )
     assert client.post(f"/portal/organizers/{organizer.id}/submit").status_code == 403
+
+
+def test_the_sealed_organizer_pdf_is_kept_and_verifies(client, world):
+    from dashboard.signatures import sealing
+    from dashboard.signatures.models import FirmSealKey
+
+    a = world.a
+    organizer = sent_organizer(a.staff, a.account, make_template(a.firm))
+    client.login(a.staff.email)
+    client.post(f"/clients/{a.account.id}/organizers/{organizer.id}/seal")
+    first = client.get(f"/clients/{a.account.id}/organizers/{organizer.id}/pdf").data
+    again = client.get(f"/clients/{a.account.id}/organizers/{organizer.id}/pdf").data
+    assert first == again  # the kept file, not a new rendering
+    key = db.session.scalar(select(FirmSealKey).where(FirmSealKey.firm_id == a.firm.id))
+    result = sealing.verify(first, [key.certificate_pem])
+    assert result.valid, result.findings
