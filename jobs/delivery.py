@@ -1,34 +1,33 @@
 """Delivering outbox emails: one SMTP connection per batch, exactly one send per row.
 
 The batch's rows, items, firms and senders are read up front (a few queries, whatever its
-size); an item's email is rendered once for all its recipients in one language
-(`RenderCache`) and composed without building a MIME tree (`mime.Composer`). Then, per email,
-one transaction on a connection held for the batch (`batch_session`), with one statement
-before the send: the
-claim (`claims.claim`: state `sent`, attempts + 1, the subject), which matches only a row still
-queued and due and, for an email about an item, only while the item is pending, taking the
-item's row for the transaction (FOR SHARE on PostgreSQL, so a completion waits while two
-workers may still send to two recipients of one item; the database's write lock on SQLite).
-Then the send, then the commit.
+size), and every email rendered (`Batch.render`), an item's once for all its recipients in one
+language (`RenderCache`). Then, on a connection held for the batch (`batch_session`), per
+email: one statement, the claim (`claims.claim`: state `sent`, attempts + 1, the subject),
+which matches only a row still queued and due and, for an email about an item, only while the
+item is pending, taking the item's row for the transaction (FOR SHARE on PostgreSQL, so a
+completion waits while two workers may still send to two recipients of one item; the
+database's write lock on SQLite); then the message is composed without a MIME tree
+(`mime.Composer`) and sent. A few emails share a transaction (`Group`), committed after the
+last one's reply and before the next claim.
 
 So running a job twice sends nothing twice (the second claim finds the row sent), a client
 completing the item while its email is in the SMTP server's hands waits for that send, no
-email goes after the completion committed, and a worker killed before its commit leaves the
-row queued, to go again with the same Message-ID. When the send fails the claim is rolled back
-and the failure recorded on the row if it is still queued (4xx: retried with backoff; 5xx or
-anything unexpected: failed, the sender told); the rest of the batch goes on.
+email goes after the completion committed, and a worker killed before a commit leaves that
+group's rows queued, to go again with the same Message-IDs. A failure is recorded on the
+claimed row (4xx: queued again with a backoff; 5xx or anything unexpected: failed, the sender
+told) and the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, with_polymorphic
 
 from dashboard.auth.models import Firm, User
@@ -37,7 +36,7 @@ from dashboard.extensions import db
 from dashboard.items.kinds import kind_of, load_items
 from dashboard.items.models import ActionItem
 from dashboard.notify import claims, smtp
-from dashboard.notify.emails import RenderCache
+from dashboard.notify.emails import RenderCache, RenderedEmail
 from dashboard.notify.inbox import add_entry
 from dashboard.notify.mime import Composer
 from dashboard.notify.models import OutboxEmail
@@ -54,6 +53,9 @@ BACKOFF = [
     timedelta(hours=2),
     timedelta(hours=6),
 ]
+#: Emails whose claims share a transaction, and how long one stays open (see `Group`).
+GROUP_SIZE = 10
+GROUP_SECONDS = 0.1
 OUTCOMES = ("sent", "skipped", "cancelled", "retry", "failed")
 
 
@@ -65,8 +67,9 @@ def deliver(outbox_ids: list[int]) -> dict[str, int]:
         batch = Batch(mailer)
         rows = batch.load(outbox_ids)
         counts["skipped"] = len(set(outbox_ids)) - len(rows)  # no longer queued
-        for row in rows:
-            counts[batch.deliver(row)] += 1
+        batch.render(rows)
+        for outcome in batch.run(rows):
+            counts[outcome] += 1
     return counts
 
 
@@ -94,22 +97,18 @@ def batch_session() -> Iterator[Session]:
                 registry.clear()
 
 
-@dataclass(frozen=True)
-class Prepared:
-    subject: str
-    sender: str
-    message: bytes
-
-
 class Batch:
-    """The rows of one job, what rendering them needs, and the SMTP connection."""
+    """The rows of one job, what rendering them needs, their renderings and the SMTP
+    connection."""
 
     def __init__(self, mailer: smtp.Mailer) -> None:
         self.mailer = mailer
+        self.group = Group()
         self.renders = RenderCache()
         self.composer = Composer()
         #: Strong references: the session's identity map alone would let them go.
         self.loaded: list[object] = []
+        self.rendered: dict[int, RenderedEmail | Exception] = {}
 
     def load(self, outbox_ids: list[int]) -> list[OutboxEmail]:
         """The queued rows in id order, with their recipients, items, firms and senders."""
@@ -128,43 +127,84 @@ class Batch:
         self.loaded = [*rows, *items, *firms, *senders]
         return rows
 
-    def deliver(self, row: OutboxEmail) -> str:
-        """Claim, send and commit one row; the outcome's name."""
+    def run(self, rows: list[OutboxEmail]) -> Iterator[str]:
+        """Each row's outcome, in order: claimed, sent, and committed with its group."""
+        for row in rows:
+            yield self._deliver(row, self.rendered[row.id])
+            self.group.commit_if_due()
+        self.group.commit()
+
+    def _deliver(self, row: OutboxEmail, rendered: RenderedEmail | Exception) -> str:
+        """Claim the row and send its message; a failure is recorded on the claimed row."""
         moment = now()
-        prepared = self._prepare(row)
-        subject = prepared.subject if isinstance(prepared, Prepared) else None
+        subject = rendered.subject[:300] if isinstance(rendered, RenderedEmail) else None
         about_item = row.item_id is not None and row.purpose in ITEM_PURPOSES
         connection = db.session.connection()
         attempts = claims.claim(connection, row, about_item, moment, subject)
+        self.group.joined()
         if attempts is None:
             cancelled = about_item and claims.cancel_if_item_done(connection, row, moment)
-            db.session.commit()
             return "cancelled" if cancelled else "skipped"
-        problem = prepared if isinstance(prepared, Exception) else self._send(row, prepared)
-        if problem is None:
-            db.session.commit()
-            return "sent"
-        db.session.rollback()  # the claim is undone; the failure is recorded instead
-        return _record_failure(row, attempts, problem)
+        problem = rendered if isinstance(rendered, Exception) else self._send(row, rendered)
+        return "sent" if problem is None else _record_failure(row, attempts, problem)
 
-    def _prepare(self, row: OutboxEmail) -> Prepared | Exception:
-        """The message, or why it cannot be made (classified as unexpected)."""
+    def _send(self, row: OutboxEmail, rendered: RenderedEmail) -> Exception | None:
+        """None once the server accepted the message, else the classified problem."""
         try:
-            rendered = self.renders.render(row)
             message = self.composer.message(rendered, row.to_email, row.message_id)
-        except Exception as error:  # a header with a line break, a rendering error
-            if isinstance(error, SQLAlchemyError):
-                db.session.rollback()
+        except Exception as error:  # a header with a line break: this email fails
             return smtp.classify(error)
-        return Prepared(rendered.subject[:300], rendered.sender, message)
-
-    def _send(self, row: OutboxEmail, prepared: Prepared) -> Exception | None:
         try:
-            self.mailer.send(prepared.sender, row.to_email, prepared.message)
-        except Exception as error:  # classified: 4xx, 5xx, dropped, anything else
+            self.mailer.send(rendered.sender, row.to_email, message)
+        except Exception as error:  # 4xx, 5xx, dropped, timed out…
             self.mailer.discard()
             return smtp.classify(error)
         return None
+
+    def render(self, rows: list[OutboxEmail]) -> None:
+        """Render every row's email before the first claim (rendering reads, and stores an
+        invoice's first PDF), committed: no statement of it can spoil a group's transaction.
+        An email that cannot be rendered fails alone (classified as unexpected)."""
+        for row in rows:
+            try:
+                with db.session.begin_nested():
+                    self.rendered[row.id] = self.renders.render(row)
+            except Exception as error:  # a rendering error: that email fails, not the batch
+                self.rendered[row.id] = smtp.classify(error)
+        db.session.commit()
+
+
+class Group:
+    """The emails whose claims share one transaction, committed once their sends are done.
+
+    A commit per email would cost the database's commit (a flush to disk) per email: about
+    what a whole send costs. So a few go per transaction, committed after the last one's
+    reply and before the next claim (a claim is never committed before its send is done):
+    at most `GROUP_SIZE` emails, and no more once the group has been open `GROUP_SECONDS`,
+    so that a slow server means a commit per email. A worker killed before a commit leaves
+    that group's rows queued: they go again, with their Message-IDs (at most that many, and
+    what the server accepted within that time). Until the commit, the items' rows stay
+    taken, so a completion waits that long at most.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.opened = 0.0
+
+    def joined(self) -> None:
+        if self.size == 0:
+            self.opened = time.monotonic()
+        self.size += 1
+
+    def commit_if_due(self) -> None:
+        if self.size >= GROUP_SIZE or (
+            self.size and time.monotonic() - self.opened >= GROUP_SECONDS
+        ):
+            self.commit()
+
+    def commit(self) -> None:
+        db.session.commit()
+        self.size = 0
 
 
 def _fresh(statement: Select) -> list:
@@ -172,31 +212,31 @@ def _fresh(statement: Select) -> list:
 
 
 def _record_failure(row: OutboxEmail, attempts: int, problem: Exception) -> str:
-    """Queued again after a backoff (4xx, a dropped connection), or failed (5xx, too many
-    attempts, an unexpected error) with the sender told; `attempts` counts this one. Only a
-    row still queued is touched: should another worker have sent it meanwhile, it stays sent."""
+    """On the claimed row, in its transaction: queued again after a backoff (4xx, a dropped
+    connection), or failed (5xx, too many attempts, an unexpected error) with the sender
+    told; `attempts` counts this one."""
     retry = isinstance(problem, smtp.Temporary) and attempts <= len(BACKOFF)
-    values: dict[str, object] = {"attempts": OutboxEmail.attempts + 1, "last_error": str(problem)}
+    values: dict[str, object] = {"sent_at": None, "subject": None, "last_error": str(problem)}
     if retry:
         values.update(
+            state="queued",
             next_attempt_at=now() + BACKOFF[attempts - 1],
             enqueued_at=None,  # the sweep picks it up when the wait is over
         )
     else:
         values["state"] = "failed"
-    recorded = db.session.execute(
+    db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id == row.id, OutboxEmail.state == "queued")
+        .where(OutboxEmail.id == row.id)
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    outcome = "skipped" if not recorded else "retry" if retry else "failed"
-    if outcome == "failed":
-        if isinstance(problem, smtp.Permanent):
-            _stop_mailing(row)  # an Unexpected failure says nothing about the address
-        _tell_sender(row, str(problem))
-    db.session.commit()
-    return outcome
+    )
+    if retry:
+        return "retry"
+    if isinstance(problem, smtp.Permanent):
+        _stop_mailing(row)  # an Unexpected failure says nothing about the address
+    _tell_sender(row, str(problem))
+    return "failed"
 
 
 def _stop_mailing(row: OutboxEmail) -> None:

@@ -86,7 +86,7 @@ def test_an_item_completed_mid_batch_sends_nothing_more(
     first_id, client_id = first.id, world.a.contact.user_id
     redis_queue.empty()
     ids = [row.id for row in all_rows()]
-    real_prepare, prepared = delivery.Batch._prepare, []
+    real_commit, commits = delivery.Group.commit, []
 
     def approve() -> None:
         with app.app_context():
@@ -94,15 +94,17 @@ def test_an_item_completed_mid_batch_sends_nothing_more(
             decide(db.session.get(User, client_id), request, True, [], "")
             db.session.commit()
 
-    def prepare(self, row):
-        prepared.append(row.id)
-        if len(prepared) == 2:  # the first email is sent and committed
+    def commit(self) -> None:
+        real_commit(self)
+        commits.append(self)
+        if len(commits) == 1:  # the first email is sent and committed, nothing is held
             thread = threading.Thread(target=approve)
             thread.start()
             thread.join(10)
-        return real_prepare(self, row)
+            assert not thread.is_alive()
 
-    monkeypatch.setattr(delivery.Batch, "_prepare", prepare)
+    monkeypatch.setattr(delivery, "GROUP_SIZE", 1)  # a commit after each email
+    monkeypatch.setattr(delivery.Group, "commit", commit)
     enqueue_delivery(ids)
     run_worker()
     states = [(row.item_id, row.state) for row in all_rows() if row.purpose == "notification"]
