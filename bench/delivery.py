@@ -394,6 +394,26 @@ def profile_once(app: Any) -> None:
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
 
 
+@contextmanager
+def database(kind: str, args: argparse.Namespace, workdir: str) -> Iterator[str]:
+    """A scratch database, or with `--pg-database` that (empty) PostgreSQL database itself,
+    its tables dropped after the run."""
+    if kind != "postgresql" or not args.pg_database:
+        with scratch_database(kind, args.pg_url, workdir, "delivery") as uri:
+            yield uri
+        return
+    from sqlalchemy import MetaData, create_engine
+
+    try:
+        yield args.pg_database
+    finally:
+        engine = create_engine(args.pg_database)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        metadata.drop_all(engine)
+        engine.dispose()
+
+
 def run_database(kind: str, args: argparse.Namespace, workdir: str) -> list[dict[str, Any]]:
     from redis import Redis
     from rq import Queue
@@ -403,7 +423,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: str) -> list[dict
 
     sink = SinkProcess()
     results = []
-    with scratch_database(kind, args.pg_url, workdir, "delivery") as uri:
+    with database(kind, args, workdir) as uri:
         config = app_config(uri, args, sink.port, workdir)
         app = create_app(config)
         queue = Queue(config["RQ_QUEUE"], connection=Redis.from_url(args.redis_url))
@@ -477,11 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1", help="worker counts, e.g. 1,2,4")
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="a database to connect to")
+    parser.add_argument(
+        "--pg-database", help="run in this empty database instead of a scratch one next to it"
+    )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--profile", action="store_true", help="cProfile one more delivery")
     args = parser.parse_args(argv)
     args.workers = [int(n) for n in args.workers.split(",")]
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if args.pg_database:
+        args.pg_url = args.pg_database
     if "postgresql" in kinds and (why := postgres_reachable(args.pg_url)):
         log(f"skipping PostgreSQL: cannot connect to {args.pg_url}: {why}")
         kinds.remove("postgresql")
