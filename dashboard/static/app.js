@@ -147,6 +147,31 @@
   document.addEventListener("DOMContentLoaded", function () { wireDropzones(document); });
   document.addEventListener("htmx:load", function (event) { wireDropzones(event.detail.elt); });
 
+  // Progress bars get their width from data-percent: the CSP refuses inline style attributes, the
+  // CSSOM is allowed. On afterSwap (before the first paint of a polled bar), not htmx:load
+  // (after the settle delay: the bar would show empty for a moment).
+  function sizeBars(root) {
+    var bars = (root || document).querySelectorAll(".progress-bar[data-percent]");
+    for (var i = 0; i < bars.length; i++) { bars[i].style.width = bars[i].dataset.percent + "%"; }
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { sizeBars(event.target); });
+
+  // htmx's history snapshot is the page's HTML: the style attributes our scripts set through the
+  // CSSOM (Popper's menus, pdf.js pages) would be parsed back on Back, and the CSP refuses them.
+  // They are left out of the copy (taken right after this event) and put back through the CSSOM.
+  document.addEventListener("htmx:beforeHistorySave", function (event) {
+    var styled = event.detail.historyElt.querySelectorAll("[style]");
+    var saved = [];
+    for (var i = 0; i < styled.length; i++) {
+      saved.push([styled[i], styled[i].style.cssText]);
+      styled[i].removeAttribute("style");
+    }
+    queueMicrotask(function () {
+      saved.forEach(function (entry) { if (entry[1]) { entry[0].style.cssText = entry[1]; } });
+    });
+  });
+
   // C11: leaving the page with an unsent message asks for confirmation.
   function unsentMessage() {
     var forms = document.querySelectorAll("form[data-confirm-leave]");

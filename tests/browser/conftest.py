@@ -68,3 +68,31 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_refusals(browser, monkeypatch) -> Iterator[None]:
+    """Every browser test fails if a page had something refused by the CSP (an inline style,
+    a script, a frame): Chromium says so on the console (issue 12 §5.6)."""
+    refused: list[str] = []
+
+    def watch(page) -> None:
+        page.on(
+            "console",
+            lambda m: (
+                refused.append(f"{page.url}: {m.text}")
+                if m.type == "error" and "Content Security Policy" in m.text
+                else None
+            ),
+        )
+
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("page", watch)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    yield
+    assert refused == []
