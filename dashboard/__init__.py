@@ -105,8 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.invoices.views import bp as invoices_bp
     from dashboard.invoices.webhooks import bp as webhooks_bp
     from dashboard.notify.views import bp as notify_bp
-    from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.organizers.views import bp as organizers_bp
+    from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
     from dashboard.proposals.views import bp as proposals_bp
     from dashboard.reminders.views import bp as reminders_bp
