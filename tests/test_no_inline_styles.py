@@ -18,8 +18,6 @@ NOT_SERVED = (
     re.compile(r"(^|/)_certificate[^/]*$"),
     re.compile(r"^emails/"),
 )
-#: TODO(organizers): drop this once the organizer templates have no style="" left.
-NOT_YET = (re.compile(r"^organizers/"),)
 
 STYLE_ATTRIBUTE = re.compile(r"(?<![\w-])style\s*=", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style[\s>]", re.IGNORECASE)
@@ -29,7 +27,7 @@ def _served_templates() -> list[Path]:
     paths = []
     for path in sorted(TEMPLATES.rglob("*")):
         name = path.relative_to(TEMPLATES).as_posix()
-        if path.is_file() and not any(rule.search(name) for rule in NOT_SERVED + NOT_YET):
+        if path.is_file() and not any(rule.search(name) for rule in NOT_SERVED):
             paths.append(path)
     return paths
 
