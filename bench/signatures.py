@@ -54,6 +54,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+# bench/http.py would shadow the standard library's `http` for a script run from bench/.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SIGNERS = (  # name, language, method

@@ -526,7 +526,7 @@ def _demo_signatures(requests: list) -> None:
     from dashboard.reminders.service import ReminderSettings
     from dashboard.signatures import service
     from dashboard.signatures.evidence import RequestFacts
-    from dashboard.signatures.signed_copy import make_signed_copy
+    from dashboard.signatures.signed_copy import enqueue_seal
 
     base = now()
     facts = RequestFacts("192.0.2.10", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Safari/604.1")
@@ -573,7 +573,7 @@ def _demo_signatures(requests: list) -> None:
         db.session.flush()
         if request.seal_state == "queued":
             db.session.commit()
-            make_signed_copy(request.id)
+            enqueue_seal(request.id)  # the worker seals it, as in production
     clock.set_now(base)
 
 
@@ -645,7 +645,7 @@ def _demo_proposals(firm: Firm, accounts: list[Account], staff: list[User]) -> N
     and a draft."""
     from dashboard import clock
     from dashboard.proposals import letter, service
-    from dashboard.proposals.signed_pdf import make_signed_pdf
+    from dashboard.proposals.signed_pdf import enqueue_seal
     from dashboard.reminders.service import ReminderSettings
     from dashboard.signatures.evidence import RequestFacts
 
@@ -700,7 +700,7 @@ def _demo_proposals(firm: Firm, accounts: list[Account], staff: list[User]) -> N
             )
             _mark_delivered()
             db.session.commit()
-            make_signed_pdf(proposal.id)
+            enqueue_seal(proposal.id)  # the worker seals it, as in production
         elif number == 3:
             service.decline(
                 client, proposal, "Nous préférons attendre la fin de l'exercice.", facts

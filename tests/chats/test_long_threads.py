@@ -254,8 +254,14 @@ def plans(app) -> Iterator[list[str]]:
         yield found
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    cursor = db.session.connection().connection.driver_connection
+    # PostgreSQL's planner picks a sequential scan on a few test rows: the plans are only read
+    # (and asserted) on SQLite; the statement count and the results are asserted everywhere.
+    sqlite = engine.dialect.name == "sqlite"
+    cursor = db.session.connection().connection.driver_connection if sqlite else None
     for statement, parameters in captured:
+        if cursor is None:
+            found.append("")
+            continue
         rows = cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
         found.append(" | ".join(row[3] for row in rows))
 
@@ -293,7 +299,7 @@ def test_unread_counts_are_right_per_thread_in_one_indexed_statement(app, world)
     assert total == sum(expected.values())
     assert per_account == {account_id: total}
     assert len(found) == 3
-    for plan in found:
+    for plan in found if db.engine.dialect.name == "sqlite" else []:
         assert "ix_chat_message_thread_side" in plan and "SCAN chat_message" not in plan, plan
     assert service.unread_for_staff(world.b.staff.id, world.b.firm.id) == 0
 
