@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.invoices.webhooks import bp as webhooks_bp
     from dashboard.notify.views import bp as notify_bp
     from dashboard.organizers.views import bp as organizers_bp
+    from dashboard.pipelines.views import bp as pipelines_bp
     from dashboard.portal.kind_pages import import_kind_pages
     from dashboard.portal.views import bp as portal_bp
     from dashboard.proposals.views import bp as proposals_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(invoices_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(organizers_bp)
+    app.register_blueprint(pipelines_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(notify_bp)

@@ -18,6 +18,13 @@ from dashboard.invoices.models import (  # noqa: F401  (invoices, I1)
 )
 from dashboard.items.models import ActionItem
 from dashboard.notify.models import InboxEntry, NotificationPreference, OutboxEmail, SweepStatus
+from dashboard.pipelines.models import (  # noqa: F401  (pipelines, R8)
+    AutomationRun,
+    Job,
+    Pipeline,
+    PipelineStage,
+    StageAutomation,
+)
 from dashboard.reminders.models import Reminder
 from dashboard.signatures.models import FirmSealKey, SignatureRequest, Signer  # noqa: F401
 

@@ -53,3 +53,23 @@ def log_in(page, base: str, email: str, landing: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}{landing}")
+
+
+def new_page(browser, width: int, height: int, problems: list[str]):
+    """A page of that size that records script errors and console errors in `problems`."""
+    page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 500)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+    )
+    return page
+
+
+def shot(page, path: Path, problems: list[str]) -> None:
+    """A full-page screenshot; a page wider than its window is a problem."""
+    page.wait_for_timeout(250)
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if width > inner:
+        problems.append(f"{path.name}: {width} px wide in a {inner} px window")
+    page.screenshot(path=path, full_page=True)

@@ -33,6 +33,8 @@ class SweepFacts:
     complete: bool
     title: str
     recipients: list[Recipient]
+    #: Set by a registered stop condition (a job archived): no reminder, whatever the kind says.
+    stop_reason: str | None = None
 
 
 Attachment = tuple[str, str, bytes]
@@ -198,3 +200,27 @@ def notify_recipient_rows(account_ids: set[int]) -> dict[int, list[Recipient]]:
     for account_id, user_id, email, locale, time_zone in rows:
         result.setdefault(account_id, []).append(Recipient(user_id, email, locale, time_zone))
     return result
+
+
+#: Checks beyond a kind's own completion (R4 "for every kind"): each takes item ids and
+#: returns {item id: reason} for those whose reminders must stop, e.g. the pipeline job an
+#: item belongs to was archived. Features register one; the engine imports none of them.
+StopCondition = Callable[[list[int]], dict[int, str]]
+_STOP_CONDITIONS: list[StopCondition] = []
+
+
+def register_stop_condition(check: StopCondition) -> StopCondition:
+    if check not in _STOP_CONDITIONS:
+        _STOP_CONDITIONS.append(check)
+    return check
+
+
+def stop_reasons(item_ids: list[int]) -> dict[int, str]:
+    """Why these items' reminders must stop beyond their kind's completion ({} when none)."""
+    reasons: dict[int, str] = {}
+    if not item_ids:
+        return reasons
+    for check in _STOP_CONDITIONS:
+        for item_id, reason in check(item_ids).items():
+            reasons.setdefault(item_id, reason)
+    return reasons
