@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -154,7 +154,7 @@ def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
     from dashboard.chats.richtext import find_videos
-    from dashboard.i18n import LANGUAGE_NAMES, format_filesize, in_staff_language
+    from dashboard.i18n import LANGUAGE_NAMES, format_filesize, format_money, in_staff_language
     from dashboard.reminders.timeline import STATE_LABELS, cancel_reason
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
@@ -163,7 +163,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["numberformat"] = _number
     app.jinja_env.filters["css_string"] = css_string
-    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_currency(value, currency)
+    app.jinja_env.filters["money"] = lambda value, currency="EUR": format_money(value, currency)
     # An amount to edit, in the reader's notation but without grouping ("1234,50").
     app.jinja_env.filters["plain_amount"] = lambda value: format_decimal(value, "0.00")
     app.jinja_env.filters["day"] = lambda value, fmt="medium": (

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from babel import Locale
+from babel.numbers import format_currency
 from babel.units import format_unit
 from flask import g, has_request_context, render_template, request, session
 from flask_babel import force_locale, get_locale
@@ -84,6 +85,23 @@ def format_filesize(size: int) -> str:
             value = round(size / factor, 1)
             return format_unit(value, f"digital-{unit}", "short", format="#,##0.#", locale=locale)
     return format_unit(size, "digital-byte", "long", format="#,##0", locale=locale)
+
+
+#: Money as firms in these countries write it on invoices: "1.234,50 €" (issue 9). CLDR
+#: puts the euro sign first in Dutch ("€ 1.234,50") and groups thousands with a space in
+#: European Portuguese ("1 234,50 €"); the pattern and the number symbols are taken from
+#: the locale named here, the currency's symbol from the reader's own.
+MONEY_FORMATS = {"nl": ("#,##0.00\u00a0¤", "nl"), "pt_PT": ("#,##0.00\u00a0¤", "pt")}
+
+
+def format_money(value, currency: str = "EUR", locale: str | Locale | None = None) -> str:
+    """An amount in the reader's (or `locale`'s) notation: "1 234,50 €" (fr), "1.234,50 €"
+    (nl, pt_PT), "€1,234.50" (en)."""
+    name = str(locale or get_locale() or "en")
+    if name in MONEY_FORMATS:
+        pattern, symbols = MONEY_FORMATS[name]
+        return format_currency(value, currency, format=pattern, locale=symbols)
+    return format_currency(value, currency, locale=name)
 
 
 @contextmanager

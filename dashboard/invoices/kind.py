@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from babel.dates import format_date
-from babel.numbers import format_currency
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from dashboard.i18n import format_money
 from dashboard.invoices.files import invoice_pdf_bytes, pdf_name
 from dashboard.invoices.models import Invoice
 from dashboard.items.kinds import AccountKind, EmailContent, LazyAttachments, register
@@ -17,8 +17,8 @@ from dashboard.reminders.timeline import register_timeline_events
 
 
 def amount(value, currency: str) -> str:
-    """Money in the reader's locale ("1 234,50 €", "€ 1.234,50", "€1,234.50")."""
-    return format_currency(value, currency, locale=str(get_locale() or "en"))
+    """Money in the reader's locale ("1 234,50 €", "1.234,50 €", "€1,234.50")."""
+    return format_money(value, currency, str(get_locale() or "en"))
 
 
 class InvoiceKind(AccountKind):

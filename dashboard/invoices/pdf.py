@@ -25,7 +25,7 @@ import facturx
 import segno.helpers
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import render_template
 from flask_babel import gettext as _
 from pypdf import PdfWriter
@@ -40,7 +40,7 @@ from pypdf.generic import (
 
 from dashboard.accounts.models import Account
 from dashboard.auth.models import Firm
-from dashboard.i18n import language, normalize_language
+from dashboard.i18n import format_money, language, normalize_language
 from dashboard.invoices.facturx_xml import (
     build_facturx_xml,
     credited_invoice,
@@ -110,7 +110,7 @@ class _Formats:
         self._percent = f"{head}0.##{tail}"
 
     def money(self, value: Decimal) -> str:
-        return format_currency(value, self.currency, locale=self.locale)
+        return format_money(value, self.currency, self.locale)
 
     def quantity(self, value: Decimal) -> str:
         return format_decimal(value.normalize(), format="#,##0.###", locale=self.locale)

@@ -15,13 +15,14 @@ from datetime import date
 from decimal import Decimal
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from dashboard.chats.richtext import sanitize
+from dashboard.i18n import format_money
 from dashboard.invoices import money
 
 #: The merge fields staff can type in a letter, and what each one says.
@@ -104,7 +105,7 @@ def fee_table_html(lines: list[FeeLine], currency: str, locale: str) -> str:
             lines=lines,
             totals=totals,
             labels=RECURRENCE_LABELS,
-            amount=lambda value: format_currency(value, currency, locale=locale),
+            amount=lambda value: format_money(value, currency, locale),
             number=lambda value: format_decimal(value, locale=locale),
         ).strip()
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from dashboard.clock import now
 from dashboard.extensions import db
+from dashboard.i18n import format_money
 from dashboard.invoices import service
 from dashboard.invoices.models import Invoice, InvoiceTemplate
 from dashboard.notify.models import OutboxEmail
@@ -236,7 +237,7 @@ def test_staff_issues_from_a_template_and_the_client_reads_it_on_a_phone(
     expect(staff.get_by_test_id("invoice-state")).to_have_text(_shown(app, "pt_PT", "Unpaid"))
     expect(staff.get_by_test_id("payment-form")).to_be_visible()
     expect(staff.get_by_test_id("invoice-due")).to_contain_text(
-        format_currency(GROSS, "EUR", locale="pt_PT")
+        format_money(GROSS, "EUR", "pt_PT")
     )
     _first_canvas(staff)
 

@@ -1,6 +1,6 @@
 """Signatures in the browser: clients sign on a phone (drawn in Portuguese, typed in Dutch),
-staff (French) follow the request on the Docs › Signatures sub-tab and open the sealed copy,
-and staff place a signer's box on the PDF preview before sending the request.
+staff (French, on a phone too) follow the request on the Docs › Signatures sub-tab and open
+the sealed copy, and staff place a signer's box on the PDF preview before sending the request.
 
 Texts are checked through the app's own catalogs (`_shown`, as in test_approvals.py): while an
 entry is untranslated the page shows the English text and that is what is asserted; selectors
@@ -217,9 +217,9 @@ def test_dutch_client_types_her_name_and_signs(browser: Browser, server_url, wor
 def test_french_staff_follows_the_request_and_opens_the_signed_copy(
     browser: Browser, server_url, world, app
 ):
-    """Does staff in French see the request partially signed, then signed, on the Docs ›
-    Signatures sub-tab, and once the worker sealed it, open the signed copy in the viewer with
-    its pages drawn by pdf.js?"""
+    """Does staff in French, on a 390 px phone, see the request partially signed, then
+    signed, on the Docs › Signatures sub-tab, and once the worker sealed it, open the signed
+    copy in the viewer with its pages drawn by pdf.js, with no sideways scroll?"""
     a = world.a
     a.staff.language = "fr"
     first = a.contact.user
@@ -232,7 +232,7 @@ def test_french_staff_follows_the_request_and_opens_the_signed_copy(
     db.session.commit()
     db.session.rollback()
 
-    staff = browser.new_context(viewport=DESKTOP).new_page()
+    staff = browser.new_context(viewport=PHONE).new_page()
     _login(staff, server_url, staff_email)
     problems = _watch_errors(staff)
     tab = f"{server_url}/clients/{account_id}/docs/signatures"
@@ -259,6 +259,7 @@ def test_french_staff_follows_the_request_and_opens_the_signed_copy(
     )
     expect(row.locator("li[data-state=signed]")).to_have_count(2)
     expect(staff.get_by_test_id(f"signed-copy-{request_id}")).to_have_count(0)  # not sealed yet
+    _no_sideways_scroll(staff)
 
     assert make_signed_copy(request_id) is True  # what the worker's job does
     sealed = db.session.get(SignatureRequest, request_id)
@@ -276,6 +277,7 @@ def test_french_staff_follows_the_request_and_opens_the_signed_copy(
     preview = staff.get_by_test_id("document-preview")
     expect(preview.locator(".doc-preview-page")).to_have_count(3)  # two pages, the certificate
     expect(staff.get_by_test_id("viewer-request-signature")).to_have_count(0)
+    _no_sideways_scroll(staff)
     assert problems == []
     staff.context.close()
 

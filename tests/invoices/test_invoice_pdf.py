@@ -309,9 +309,10 @@ ROUND_LINES = [("Annual accounts", D("1"), D("1234.50"), D("20"))]
     [
         # Babel's French: narrow no-break space between thousands, no-break space before €
         ("fr", "1\u202f234,50\xa0€", "1\u202f481,40\xa0€", "20\xa0%", "15 janvier 2026"),
-        ("nl", "€\xa01.234,50", "€\xa01.481,40", "20%", "15 januari 2026"),
+        # Dutch and Portuguese as the issue writes them: "1.234,50 €" (i18n.MONEY_FORMATS)
+        ("nl", "1.234,50\xa0€", "1.481,40\xa0€", "20%", "15 januari 2026"),
         ("en", "€1,234.50", "€1,481.40", "20%", "January 15, 2026"),
-        ("pt_PT", "1\xa0234,50\xa0€", "1\xa0481,40\xa0€", "20%", "15 de janeiro de 2026"),
+        ("pt_PT", "1.234,50\xa0€", "1.481,40\xa0€", "20%", "15 de janeiro de 2026"),
     ],
 )
 def test_money_dates_and_rates_are_formatted_by_babel(

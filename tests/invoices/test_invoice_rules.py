@@ -208,3 +208,59 @@ def test_credit_note_is_negative_and_refers_to_the_invoice(ctx, world):
     assert credit.credit_for_id == invoice.id and credit.total_gross == -invoice.total_gross
     assert credit.number_seq == invoice.number_seq + 1
     assert invoice.state == "void" and credit.status == "completed"
+
+
+def test_the_prefix_and_the_year_make_the_number(ctx, world, frozen_clock):
+    """With the prefix "F{year}-" and four digits, is the first invoice of 2026 F2026-0001,
+    and does the sequence start again at F2027-0001 in the firm's new year (Paris), while a
+    2026 invoice voided meanwhile keeps its number?"""
+    a = world.a
+    billing = service.billing_of(a.firm.id)
+    billing.number_prefix = "F{year}-"
+    frozen_clock(datetime(2026, 12, 31, 12, 0, tzinfo=UTC))
+    first = issued_invoice(a.staff, a.account)
+    second = issued_invoice(a.staff, a.account)
+    assert (first.number, second.number) == ("F2026-0001", "F2026-0002")
+    frozen_clock(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))  # 00:30 on 1 January in Paris
+    new_year = issued_invoice(a.staff, a.account)
+    assert (new_year.number, new_year.number_year, new_year.issue_date) == (
+        "F2027-0001",
+        2027,
+        date(2027, 1, 1),
+    )
+    service.void_invoice(a.staff, second)
+    db.session.commit()
+    assert issued_invoice(a.staff, a.account).number == "F2027-0002"
+    assert second.number == "F2026-0002"
+
+
+def test_reminders_can_be_changed_on_an_unpaid_invoice(client, world, frozen_clock):
+    """Can staff change the toggle, days and number of an issued, partially paid invoice's
+    reminders with Save, and switch them off; and are a paid invoice's left alone?"""
+    frozen_clock(MONDAY_10)
+    a = world.a
+    invoice = issued_invoice(a.staff, a.account, interval=3, count=1)
+    service.record_payment(a.staff, invoice, Decimal("100"), date(2026, 11, 23), "transfer")
+    db.session.commit()
+    client.login(a.staff.email)
+    page = client.get(f"/clients/{a.account.id}/invoices/{invoice.id}").data.decode()
+    assert f'data-testid="save-reminders-{invoice.id}"' in page
+    url = f"/clients/{a.account.id}/items/{invoice.id}/reminders"
+    response = client.post(url, data={"reminders": "on", "interval_days": "7", "max_count": "4"})
+    assert response.status_code == 200
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == invoice.id))
+    db.session.refresh(reminder)
+    assert (reminder.enabled, reminder.interval_days, reminder.max_count) == (True, 7, 4)
+    assert reminder.next_at is not None
+    client.post(url, data={"interval_days": "7", "max_count": "4"})  # the toggle off
+    db.session.refresh(reminder)
+    assert not reminder.enabled and reminder.next_at is None
+
+    service.record_payment(a.staff, invoice, invoice.amount_due, date(2026, 11, 24), "card")
+    db.session.commit()
+    page = client.get(f"/clients/{a.account.id}/invoices/{invoice.id}").data.decode()
+    assert f'data-testid="save-reminders-{invoice.id}"' not in page
+    refused = client.post(url, data={"reminders": "on", "interval_days": "2", "max_count": "1"})
+    assert refused.status_code == 422
+    db.session.refresh(reminder)
+    assert (reminder.enabled, reminder.interval_days, reminder.next_at) == (False, 7, None)

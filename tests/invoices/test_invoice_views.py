@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+from io import BytesIO
+
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from dashboard.extensions import db
+from dashboard.invoices import service
 from dashboard.invoices.models import Invoice, InvoiceTemplate
-from tests.invoices.helpers import issued_invoice
+from dashboard.reminders.service import ReminderSettings
+from tests.invoices.helpers import LINES, issued_invoice
 
 
 def _lines_form(**extra):
@@ -149,3 +155,42 @@ def test_only_owners_and_admins_change_billing_details(client, world):
     page = client.get("/settings/billing")
     assert page.status_code == 200 and b"<fieldset disabled" in page.data
     assert client.post("/settings/billing", data={"currency": "EUR"}).status_code == 403
+
+
+def test_email_invoice_from_the_lists_menu(client, world, mailbox, run_worker):
+    """Does the Invoices tab's ⋯ offer Email invoice for an issued or paid invoice (not for a
+    draft), and does it email the paid one, with its PDF, and come back to the tab?"""
+    a = world.a
+    paid = issued_invoice(a.staff, a.account)
+    service.record_payment(a.staff, paid, paid.total_gross, date(2026, 11, 23), "transfer")
+    draft = service.create_invoice(a.staff, a.account, LINES, settings=ReminderSettings(True, 3, 1))
+    db.session.commit()
+    run_worker()
+    mailbox.clear()
+    client.login(a.staff.email)
+    tab = client.get(f"/clients/{a.account.id}/invoices").data.decode()
+    action = f'action="/clients/{a.account.id}/invoices/{paid.id}/email"'
+    assert action in tab and f'data-testid="email-invoice-{paid.id}"' in tab
+    assert f'data-testid="email-invoice-{draft.id}"' not in tab
+    response = client.post(
+        f"/clients/{a.account.id}/invoices/{paid.id}/email", data={"next": "tab"}
+    )
+    assert response.headers["Location"].endswith(f"/clients/{a.account.id}/invoices")
+    run_worker()
+    (message,) = mailbox.to(a.contact.user.email)
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == f"{paid.number}.pdf"
+
+
+def test_the_pdf_is_in_the_accounts_language(client, world):
+    """Is the invoice's PDF written in the language of the account's contact (French here,
+    the firm's being English), amounts in French format?"""
+    a = world.a
+    a.contact.user.language = "fr"
+    db.session.commit()
+    invoice = issued_invoice(a.staff, a.account)
+    client.login(a.staff.email)
+    response = client.get(f"/clients/{a.account.id}/invoices/{invoice.id}/pdf")
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(response.data)).pages)
+    assert "1\u202f461,80\xa0€" in text and "€1,461.80" not in text

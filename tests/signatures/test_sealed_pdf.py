@@ -138,3 +138,24 @@ def test_certificate_footer_shows_the_firm_name_as_written(world):
     text = reader.pages[-1].extract_text()
     assert 'Martin & Fils "Conseil" · Signing certificate' in text
     assert "&amp;" not in text and "&#" not in text
+
+
+def test_certificate_page_is_in_the_firms_language(app, world):
+    """Are the certificate page and the signed copy's name in the firm's language (here
+    French), whatever the signers' languages?"""
+    from flask_babel import force_locale, gettext
+
+    world.a.firm.default_language = "fr"
+    db.session.commit()
+    request, _ = _signed_request(world)  # signers in en and fr
+    make_signed_copy(request.id)
+    db.session.refresh(request)
+    reader = PdfReader(BytesIO(storage.path_for(request.signed_document.storage_key).read_bytes()))
+    text = reader.pages[-1].extract_text()
+    with app.test_request_context(), force_locale("fr"):
+        title, order = gettext("Signing certificate"), gettext("All at once")
+        name = gettext("%(name)s (signed).pdf", name="contract")
+    assert title != "Signing certificate" and order != "All at once"  # the catalog has them
+    assert title in text and order in text
+    assert "Signing certificate" not in text
+    assert request.signed_document.name == name

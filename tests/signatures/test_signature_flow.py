@@ -217,3 +217,88 @@ def test_resend_item_reaches_only_unsigned_signers(ctx, world, mailbox, run_work
     db.session.commit()
     run_worker()
     assert len(subjects(mailbox, first)) == 1 and len(subjects(mailbox, second)) == 2
+
+
+def _in(app, locale: str, msgid: str, **variables) -> str:
+    """`msgid` as the app writes it for a reader of `locale`, with today's catalogs."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(locale):
+        return gettext(msgid, **variables)
+
+
+def test_emails_go_in_each_signers_language(app, ctx, world, mailbox, run_worker, frozen_clock):
+    """Does each signer get the request and the reminder in their own language (fr, nl), not
+    the firm's (en)?"""
+    frozen_clock(MONDAY_10)
+    first = world.a.contact.user
+    first.language = "fr"
+    request, _, second = two_signers(world, in_order=False)
+    run_worker()
+    frozen_clock(MONDAY_10 + timedelta(days=3, hours=1))
+    sweep()
+    run_worker()
+    for user, locale in ((first, "fr"), (second, "nl")):
+        reminder = _in(app, locale, "Reminder")
+        wanted = [
+            _in(app, locale, "Please sign %(document)s", document="contract.pdf"),
+            _in(app, locale, "%(reminder)s: %(title)s", reminder=reminder, title="contract.pdf"),
+        ]
+        assert wanted[0] != "Please sign contract.pdf" and reminder != "Reminder"  # translated
+        assert subjects(mailbox, user) == wanted, locale
+        (body,) = {m.get_body(("plain",)).get_content() for m in mailbox.to(user.email)[:1]}
+        assert _in(app, locale, "Review and sign") in body
+
+
+def test_the_audit_trail_records_each_step(app, ctx, world, client, frozen_clock):
+    """Are the request, a signer's first view, a settings change, a resend, a signature and a
+    decline each in the item's audit trail, and shown on the account's Audit trail tab?"""
+    frozen_clock(MONDAY_10)
+    request, first, second = two_signers(world, in_order=False)
+    staff = world.a.staff
+    service.record_view(first, signer_of(request, first))
+    db.session.commit()
+    frozen_clock(MONDAY_10 + timedelta(hours=1))
+    from dashboard.reminders.service import ReminderSettings, update_settings
+
+    update_settings(staff, request, ReminderSettings(True, 5, 2))
+    assert service.resend_request(staff, request, "")
+    db.session.commit()
+    sign_as(request, first)
+    service.decline(second, request, signer_of(request, second), "Wrong year", FACTS)
+    db.session.commit()
+    actions = db.session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "signature", AuditEvent.subject_id == request.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "item.sent",
+        "signature.requested",
+        "signature.viewed",
+        "reminders.updated",
+        "item.resent",
+        "signature.signed",
+        "signature.declined",
+    ]
+    client.login(staff.email)
+    page = client.get(f"/clients/{world.a.account.id}/audit").data.decode()
+    for sentence in (
+        _in(
+            app,
+            "en",
+            "Requested signatures on %(title)s from %(signers)s",
+            title="contract.pdf",
+            signers=f"{first.name}, {second.name}",
+        ),
+        _in(app, "en", "Opened %(title)s to sign it", title="contract.pdf"),
+        _in(app, "en", "Signed %(title)s", title="contract.pdf"),
+        _in(
+            app,
+            "en",
+            "Declined to sign %(title)s: %(reason)s",
+            title="contract.pdf",
+            reason="Wrong year",
+        ),
+    ):
+        assert sentence in page, sentence

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from dashboard.documents import storage
 from dashboard.extensions import db
+from dashboard.reminders.models import Reminder
 from dashboard.signatures import service
 from dashboard.signatures.models import SignatureRequest, Signer
 from tests.conftest import hx
@@ -272,8 +273,11 @@ def test_signatures_subtab_and_filters(client, world):
 
 def test_request_signature_at_upload(client, world):
     """Does ticking Request signature at upload send the PDF for signature to the contacts
-    who can sign (and not to the one without portal access)?"""
+    who can sign (and not to the one without portal access), with the firm's reminder
+    defaults?"""
     a = world.a
+    a.firm.reminder_interval_days, a.firm.reminder_max_count = 6, 2  # the firm's defaults
+    db.session.commit()
     client.login(a.staff.email)
     response = client.post(
         f"/clients/{a.account.id}/folders/{a.folders['view'].id}/documents",
@@ -287,6 +291,8 @@ def test_request_signature_at_upload(client, world):
     assert response.status_code == 200, response.data
     request = db.session.scalar(select(SignatureRequest))
     assert [s.user_id for s in request.signers] == [a.contact.user_id]
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == request.id))
+    assert (reminder.enabled, reminder.interval_days, reminder.max_count) == (True, 6, 2)
 
 
 def test_decline_from_the_portal(client, world):
@@ -318,3 +324,122 @@ def test_portal_documents_point_to_the_signed_copy(client, world):
     page = client.get(f"/portal/documents/folders/{a.folders['view'].id}").data.decode()
     assert f"/portal/documents/{signed.signed_document_id}/download" in page
     assert f'href="/portal/signatures/{pending.id}"' in page
+
+
+def test_the_documents_menu_requests_then_resends_or_cancels(client, world):
+    """Does a shared PDF's ⋯ menu offer Request signature (the viewer opens with the form
+    shown), then, once requested, Resend and Cancel instead, whose Cancel cancels; and does a
+    Private folder's PDF get no entry?"""
+    a = world.a
+    document = _pdf(world)
+    client.login(a.staff.email)
+    listing = f"/clients/{a.account.id}/docs/folders/{a.folders['view'].id}"
+    viewer = f"/clients/{a.account.id}/documents/{document.id}"
+    page = client.get(listing).data.decode()
+    assert f'href="{viewer}?request_signature=1#request-signature"' in page
+    assert f'data-testid="request-signature-{document.id}"' in page
+    private = client.get(f"/clients/{a.account.id}/docs/folders/{a.folders['private'].id}")
+    assert f"request-signature-{a.documents['private'].id}" not in private.data.decode()
+    shown = client.get(f"{viewer}?request_signature=1").data.decode()
+    assert 'collapse show" id="request-signature"' in shown
+    assert 'collapse show" id="request-signature"' not in client.get(viewer).data.decode()
+
+    request = make_request(a.staff, document, [a.contact.user])
+    page = client.get(listing).data.decode()
+    assert f'data-testid="request-signature-{document.id}"' not in page
+    assert f'href="{viewer}?resend_signature=1#resend-signature"' in page
+    cancel = f"/clients/{a.account.id}/signatures/{request.id}/cancel"
+    assert f'action="{cancel}"' in page and f'data-testid="cancel-signature-{document.id}"' in page
+    assert client.post(cancel).status_code == 302
+    db.session.expire_all()
+    assert service.status_of(db.session.get(SignatureRequest, request.id)) == "cancelled"
+    assert f'data-testid="request-signature-{document.id}"' in client.get(listing).data.decode()
+
+
+def test_the_viewer_shows_the_reminder_timeline(client, world, frozen_clock):
+    """Does the viewer of a document awaiting signature show the item's reminder settings
+    and timeline: the request sent to the signer and the next reminder planned?"""
+    from datetime import UTC, datetime
+
+    frozen_clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    a = world.a
+    request = make_request(a.staff, _pdf(world), [a.contact.user], interval=4, count=2)
+    client.login(a.staff.email)
+    page = client.get(f"/clients/{a.account.id}/documents/{request.document_id}").data.decode()
+    start = page.index(f'id="item-reminders-{request.id}"')
+    panel = page[start : page.index("</section>", start)]
+    assert f'data-testid="save-reminders-{request.id}"' in panel
+    assert 'value="4"' in panel and 'value="2"' in panel
+    timeline = panel[panel.index('class="list-unstyled timeline') :]
+    assert a.contact.user.email in timeline  # the request's email, to the signer
+    assert 'class="timeline-entry planned' in timeline  # the next reminder
+
+
+def test_pending_action_is_bumped_on_resend(client, world, frozen_clock):
+    """Does a resent request move to the top of the signer's Pending action?"""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    a = world.a
+    frozen_clock(start)
+    older = make_request(a.staff, _pdf(world), [a.contact.user])
+    frozen_clock(start + timedelta(hours=1))
+    newer = make_request(
+        a.staff, add_pdf(a.folders["view"], a.staff, "second.pdf"), [a.contact.user]
+    )
+    client.login(a.contact.user.email)
+
+    def order() -> list[int]:
+        page = client.get("/portal/").data.decode()
+        places = {r.id: page.index(f'href="/portal/signatures/{r.id}"') for r in (older, newer)}
+        return sorted(places, key=places.__getitem__)
+
+    assert order() == [newer.id, older.id]
+    frozen_clock(start + timedelta(hours=2))
+    assert service.resend_request(a.staff, older)
+    db.session.commit()
+    assert order() == [older.id, newer.id]
+
+
+def test_resend_from_the_viewer_with_new_reminder_settings(client, world, frozen_clock):
+    """Does the viewer's Resend signature request (htmx) queue one email to the signer who
+    has not signed, with the message, save the reminder settings sent along and restart the
+    timer; and is a resend moments later refused (B7)?"""
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.notify.models import OutboxEmail
+    from tests.signatures.helpers import sign_as
+
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    frozen_clock(start)
+    a = world.a
+    second = make_contact(a.account, name="Bea").user
+    db.session.commit()
+    request = make_request(a.staff, _pdf(world), [a.contact.user, second])
+    sign_as(request, a.contact.user)
+    frozen_clock(start + timedelta(hours=1))
+    client.login(a.staff.email)
+    url = f"/clients/{a.account.id}/signatures/{request.id}/resend"
+    form = {
+        "from": "viewer",
+        "message": "Only your signature is missing",
+        "reminders": "on",
+        "interval_days": "6",
+        "max_count": "3",
+    }
+    response = client.post(url, data=form, headers=hx())
+    assert response.status_code == 200 and b'id="viewer-panel"' in response.data
+    rows = db.session.scalars(select(OutboxEmail).where(OutboxEmail.purpose == "resend")).all()
+    assert [(r.recipient_id, r.context.get("message")) for r in rows] == [
+        (second.id, "Only your signature is missing")
+    ]
+    reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == request.id))
+    db.session.refresh(reminder)
+    assert (reminder.interval_days, reminder.max_count) == (6, 3)
+    assert reminder.timer_from.replace(tzinfo=UTC) == start + timedelta(hours=1)
+    frozen_clock(start + timedelta(hours=1, minutes=2))
+    assert client.post(url, data=form, headers=hx()).status_code == 422
+    assert (
+        len(db.session.scalars(select(OutboxEmail).where(OutboxEmail.purpose == "resend")).all())
+        == 1
+    )
