@@ -131,52 +131,62 @@ def _take(run_id: int, state: str, **values) -> bool:
     return bool(taken)
 
 
+def _finish(run_id: int, **values) -> None:
+    """Write the outcome on the run this transaction took."""
+    db.session.execute(
+        update(AutomationRun)
+        .where(AutomationRun.id == run_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _skip(run_id: int, reason: str) -> str:
-    _take(run_id, "skipped", reason=reason)
+    _finish(run_id, state="skipped", reason=reason)
     db.session.commit()
     return "skipped"
 
 
 def carry_out(run_id: int) -> str:
     """Do one run: "done", "skipped" (and why, on the run), "failed", or "" when it was
-    not queued any more (done by another worker)."""
-    run = db.session.get(AutomationRun, run_id)
-    if run is None or run.state != "queued":
+    not queued any more (another worker did it).
+
+    Taking the run is the transaction's first statement: on PostgreSQL a second worker
+    waits for the row and then finds it taken; on SQLite the UPDATE takes the database's
+    write lock before anything was read, so no stale snapshot can be written from."""
+    if not _take(run_id, "done"):
         db.session.rollback()
         return ""
+    run = db.session.get(AutomationRun, run_id)
+    assert run is not None
     job = db.session.get(Job, run.job_id)
     automation = db.session.get(StageAutomation, run.automation_id) if run.automation_id else None
     assert job is not None
     if job.archived_at is not None:
         return _skip(run_id, "job_archived")
     template = _template(automation)
-    if template is None:
+    if template is None or automation is None:
         return _skip(run_id, "template_missing")
     if not notify_recipients(job.account_id):
         return _skip(run_id, "no_portal_contact")
-    if not _take(run_id, "done"):
-        db.session.rollback()
-        return ""
     firm = db.session.get(Firm, job.firm_id)
     account = db.session.get(Account, job.account_id)
     actor = _actor(run, job)
-    assert firm is not None and account is not None and automation is not None
+    assert firm is not None and account is not None
     settings = resolve(firm, automation, "automation")
+    action = run.action
     try:
         with force_locale(actor.language or firm.default_language):
-            item = CREATORS[run.action](actor, account, template, settings)
+            item = CREATORS[action](actor, account, template, settings)
     except Exception as problem:  # a kind refused (e.g. a proposal's expiry): say so, go on
         db.session.rollback()
         log.warning("automation run %s failed: %r", run_id, problem)
-        _take(run_id, "failed", reason="error", detail=str(problem)[:300])
-        db.session.commit()
-        return "failed"
-    db.session.execute(
-        update(AutomationRun)
-        .where(AutomationRun.id == run_id)
-        .values(item_id=item.id)
-        .execution_options(synchronize_session=False)
-    )
+        if _take(run_id, "failed", reason="error", detail=str(problem)[:300]):
+            db.session.commit()
+            return "failed"
+        db.session.rollback()
+        return ""
+    _finish(run_id, item_id=item.id)
     db.session.commit()
     return "done"
 
