@@ -384,6 +384,9 @@ def _seed(present) -> list[tuple[str, str, str]]:
     _demo_invoices(firm, [account for account, _, _ in approvals], staff)
     _demo_proposals(firm, [account for account, _, _ in approvals], staff)
     _demo_organizers(firm, [account for account, _, _ in approvals], staff)
+    from dashboard.pipelines import demo as pipelines_demo
+
+    pipelines_demo.seed(firm, [account for account, _, _ in approvals], staff)
     _demo_chats(chats, templates, staff)
     db.session.commit()
     _send_due_reminders(present)

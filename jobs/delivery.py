@@ -17,6 +17,12 @@ email goes after the completion committed, and a worker killed before a commit l
 group's rows queued, to go again with the same Message-IDs. A failure is recorded on the
 claimed row (4xx: queued again with a backoff; 5xx or anything unexpected: failed, the sender
 told) and the rest of the batch goes on.
+
+A digest (B3, `dashboard/reminders/digest.py`) is one row and one message listing several
+reminder rows: its claim is followed, in the same transaction, by the claim of each listed row
+(each with its item's lock, as above), so what it lists is exactly what is still pending at
+that moment; with nothing left it is cancelled, and a failure is recorded on every row it
+claimed. A listed row is never sent on its own while its digest waits.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from dashboard.extensions import db
 from dashboard.items.kinds import kind_of, load_items
 from dashboard.items.models import ActionItem
 from dashboard.notify import claims, smtp
+from dashboard.notify.digest import PURPOSE as DIGEST
+from dashboard.notify.digest import listed_rows, render_digest
 from dashboard.notify.emails import RenderCache, RenderedEmail
 from dashboard.notify.inbox import add_entry
 from dashboard.notify.mime import Composer
@@ -108,7 +116,10 @@ class Batch:
         self.composer = Composer()
         #: Strong references: the session's identity map alone would let them go.
         self.loaded: list[object] = []
-        self.rendered: dict[int, RenderedEmail | Exception] = {}
+        self.rendered: dict[int, RenderedEmail | Exception | None] = {}
+        #: A digest's listed rows, as loaded; and the ids its rendering lists.
+        self.listed: dict[int, list[OutboxEmail]] = {}
+        self.rendered_for: dict[int, tuple[int, ...]] = {}
 
     def load(self, outbox_ids: list[int]) -> list[OutboxEmail]:
         """The queued rows in id order, with their recipients, items, firms and senders."""
@@ -118,13 +129,26 @@ class Batch:
             .options(joinedload(OutboxEmail.recipient))
             .order_by(OutboxEmail.id)
         )
-        item_ids = {row.item_id for row in rows if row.item_id is not None}
+        waiting = {row.digest_id for row in rows if row.digest_id is not None}
+        if waiting:  # a listed row goes with its digest while that one waits
+            waiting &= set(
+                db.session.scalars(
+                    select(OutboxEmail.id).where(
+                        OutboxEmail.id.in_(waiting), OutboxEmail.state == "queued"
+                    )
+                )
+            )
+            rows = [row for row in rows if row.digest_id not in waiting]
+        listed = listed_rows([row.id for row in rows if row.purpose == DIGEST])
+        for row in listed:
+            self.listed.setdefault(row.digest_id, []).append(row)  # type: ignore[arg-type]
+        item_ids = {row.item_id for row in [*rows, *listed] if row.item_id is not None}
         items = _fresh(select(with_polymorphic(ActionItem, "*")).where(ActionItem.id.in_(item_ids)))
         load_items(items)  # what each kind's email needs (an approval's document…)
         firms = _fresh(select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))
         sender_ids = {item.sent_by_id for item in items if item.sent_by_id is not None}
         senders = _fresh(select(User).where(User.id.in_(sender_ids)))
-        self.loaded = [*rows, *items, *firms, *senders]
+        self.loaded = [*rows, *listed, *items, *firms, *senders]
         return rows
 
     def run(self, rows: list[OutboxEmail]) -> Iterator[str]:
@@ -134,8 +158,11 @@ class Batch:
             self.group.commit_if_due()
         self.group.commit()
 
-    def _deliver(self, row: OutboxEmail, rendered: RenderedEmail | Exception) -> str:
+    def _deliver(self, row: OutboxEmail, rendered: RenderedEmail | Exception | None) -> str:
         """Claim the row and send its message; a failure is recorded on the claimed row."""
+        if row.purpose == DIGEST:
+            return self._deliver_digest(row, rendered)
+        assert rendered is not None
         moment = now()
         subject = rendered.subject[:300] if isinstance(rendered, RenderedEmail) else None
         about_item = row.item_id is not None and row.purpose in ITEM_PURPOSES
@@ -164,14 +191,85 @@ class Batch:
     def render(self, rows: list[OutboxEmail]) -> None:
         """Render every row's email before the first claim (rendering reads, and stores an
         invoice's first PDF), committed: no statement of it can spoil a group's transaction.
-        An email that cannot be rendered fails alone (classified as unexpected)."""
+        An email that cannot be rendered fails alone (classified as unexpected). A digest is
+        rendered with what it lists that is still pending (None: nothing is)."""
         for row in rows:
             try:
                 with db.session.begin_nested():
-                    self.rendered[row.id] = self.renders.render(row)
+                    if row.purpose == DIGEST:
+                        listed = [m for m in self.listed.get(row.id, []) if _pending(m)]
+                        self.rendered_for[row.id] = tuple(m.id for m in listed)
+                        self.rendered[row.id] = self._render_digest(row, listed)
+                    else:
+                        self.rendered[row.id] = self.renders.render(row)
             except Exception as error:  # a rendering error: that email fails, not the batch
                 self.rendered[row.id] = smtp.classify(error)
         db.session.commit()
+
+    def _render_digest(self, row: OutboxEmail, listed: list[OutboxEmail]) -> RenderedEmail | None:
+        """The digest's email; with one reminder left, that item's ordinary reminder email."""
+        if not listed:
+            return None
+        if len(listed) == 1:
+            return self.renders.render(listed[0])
+        firm = db.session.get(Firm, row.firm_id)
+        assert firm is not None
+        items = [(m, db.session.get(ActionItem, m.item_id)) for m in listed]
+        return render_digest(row, firm, [(m, item) for m, item in items if item is not None])
+
+    def _deliver_digest(self, row: OutboxEmail, rendered: RenderedEmail | Exception | None) -> str:
+        """Claim the digest, then each reminder it lists (only while its item is pending, the
+        item's row taken as for any email about it); send one message listing exactly those.
+        Nothing left: the digest is cancelled, nothing is sent."""
+        moment = now()
+        subject = rendered.subject[:300] if isinstance(rendered, RenderedEmail) else None
+        connection = db.session.connection()
+        attempts = claims.claim(connection, row, False, moment, subject)
+        self.group.joined()
+        if attempts is None:
+            return "skipped"
+        claimed = []
+        for listed in claims.listed_in(connection, row.id):
+            if claims.claim(connection, listed, True, moment, subject) is not None:
+                claimed.append(listed.id)
+            else:
+                claims.cancel_if_item_done(connection, listed, moment)
+        if not claimed:
+            claims.settle(
+                connection,
+                [row.id],
+                state="cancelled",
+                sent_at=None,
+                subject=None,
+                last_error="nothing left to remind",
+            )
+            return "cancelled"
+        if tuple(claimed) != self.rendered_for.get(row.id):
+            # An item completed, or a sweep added a reminder, since the rendering: list what
+            # was claimed (reads only; the claims stay in this transaction).
+            rendered = self._render_claimed(row, claimed)
+            if isinstance(rendered, RenderedEmail):
+                claims.settle(connection, [row.id, *claimed], subject=rendered.subject[:300])
+        assert rendered is not None
+        problem = rendered if isinstance(rendered, Exception) else self._send(row, rendered)
+        if problem is None:
+            return "sent"
+        outcome = _record_failure(row, attempts, problem)
+        _fail_listed(row, claimed, outcome, problem)
+        return outcome
+
+    def _render_claimed(self, row: OutboxEmail, claimed: list[int]) -> RenderedEmail | Exception:
+        known = {m.id: m for m in self.listed.get(row.id, [])}
+        if set(claimed) - set(known):
+            fresh = listed_rows([row.id], ("queued", "sent"))
+            self.loaded.extend(fresh)
+            known.update((m.id, m) for m in fresh)
+        try:
+            rendered = self._render_digest(row, [known[i] for i in claimed])
+        except Exception as error:  # the claimed rows fail together, below
+            return smtp.classify(error)
+        assert rendered is not None
+        return rendered
 
 
 class Group:
@@ -209,6 +307,28 @@ class Group:
 
 def _fresh(statement: Select) -> list:
     return list(db.session.scalars(statement.execution_options(populate_existing=True)))
+
+
+def _pending(row: OutboxEmail) -> bool:
+    item = db.session.get(ActionItem, row.item_id) if row.item_id is not None else None
+    return item is not None and item.is_pending
+
+
+def _fail_listed(digest: OutboxEmail, claimed: list[int], outcome: str, problem: Exception) -> None:
+    """The digest's failure, on every reminder it listed: queued again with it (a temporary
+    failure: the digest's retry sends them), or failed, each item's sender told."""
+    error = str(problem)
+    connection = db.session.connection()
+    if outcome == "retry":
+        claims.settle(
+            connection, claimed, state="queued", sent_at=None, subject=None, last_error=error
+        )
+        return
+    claims.settle(connection, claimed, state="failed", sent_at=None, subject=None, last_error=error)
+    for listed in db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(claimed))):
+        if isinstance(problem, smtp.Permanent):
+            _stop_mailing(listed)
+        _tell_sender(listed, error)
 
 
 def _record_failure(row: OutboxEmail, attempts: int, problem: Exception) -> str:

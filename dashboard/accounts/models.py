@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.auth.models import User
@@ -23,6 +23,9 @@ class Account(db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
     #: Company or person name shown in the Clients list.
     name: Mapped[str] = mapped_column(String(200))
+    #: B9: staff paused this client's automatic reminders (a holiday): none goes before this
+    #: day (the recipient's local date); NULL or a past day: not paused.
+    reminders_paused_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     contacts: Mapped[list[Contact]] = relationship(

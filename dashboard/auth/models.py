@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.clock import now
@@ -49,6 +49,11 @@ class Firm(db.Model):
     window_weekdays: Mapped[str] = mapped_column(String(7), default="12345")
     #: May clients start conversations themselves (C3)?
     clients_can_start_chats: Mapped[bool] = mapped_column(default=True)
+    #: B3: several reminders due for one contact on the same local day go as one email.
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: B9: firm-wide pause (office closure): no automatic reminder goes before this day
+    #: (the recipient's local date); NULL or a past day: not paused.
+    reminders_paused_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 

@@ -84,6 +84,8 @@ class BulkSend(db.Model):
     reminders_enabled: Mapped[bool] = mapped_column(default=False)
     interval_days: Mapped[int] = mapped_column(default=3)
     max_count: Mapped[int] = mapped_column(default=1)
+    #: Where they came from (B8: the firm default, a template, or "item": set in the form).
+    reminders_origin: Mapped[str] = mapped_column(String(16), default="item")
     #: The account ids selected, in order, without duplicates (not yet checked for tenancy).
     account_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     #: queued → running → done, or failed (last_error says why).
@@ -120,7 +122,9 @@ class BulkSend(db.Model):
 
     @property
     def settings(self) -> ReminderSettings:
-        return ReminderSettings(self.reminders_enabled, self.interval_days, self.max_count)
+        return ReminderSettings(
+            self.reminders_enabled, self.interval_days, self.max_count, self.reminders_origin
+        )
 
     def created(self) -> list[dict[str, Any]]:
         return [r for r in self.results or [] if r.get("thread_id")]
@@ -211,6 +215,7 @@ def create_bulk_send(
         reminders_enabled=settings.enabled,
         interval_days=settings.interval_days,
         max_count=settings.max_count,
+        reminders_origin=settings.origin,
         account_ids=list(account_ids),
         state="queued",
         created_count=0,

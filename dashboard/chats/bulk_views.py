@@ -13,6 +13,7 @@ from dashboard.chats import bulk as service
 from dashboard.chats.models import MessageTemplate
 from dashboard.extensions import db
 from dashboard.htmx import render_page_or_partial
+from dashboard.reminders.cascade import resolve
 from dashboard.reminders.service import ReminderSettings, SettingsError
 from dashboard.tenancy import current_firm_id, firm_get
 
@@ -33,6 +34,16 @@ def _defaults() -> ReminderSettings:
     firm = db.session.get(Firm, current_firm_id())
     assert firm is not None
     return ReminderSettings.defaults_for(firm)
+
+
+def _prefill(form: MultiDict) -> ReminderSettings:
+    """The Reminders the form was filled with: the chosen template's as they resolve now, or
+    the firm default; a post with these values keeps their origin (B8)."""
+    chosen = form.get("template", type=int)
+    template = firm_get(MessageTemplate, chosen) if chosen else None
+    firm = db.session.get(Firm, current_firm_id())
+    assert firm is not None
+    return resolve(firm, template, "template")
 
 
 def _render_form(
@@ -70,19 +81,20 @@ def bulk_message():
     if request.form.get("step") == "template":
         # A template was chosen: fill subject, message and reminders, keep the selection.
         template = firm_get(MessageTemplate, request.form.get("template", type=int) or 0)
+        prefill = _prefill(request.form)
         filled = MultiDict(request.form)
         for key, value in (
             ("subject", template.subject),
             ("message", template.body),
-            ("reminders", "on" if template.reminders_enabled else ""),
-            ("interval_days", template.interval_days),
-            ("max_count", template.max_count),
+            ("reminders", "on" if prefill.enabled else ""),
+            ("interval_days", prefill.interval_days),
+            ("max_count", prefill.max_count),
         ):
             filled.setlist(key, [str(value)])
         return _render_form(account_ids, {}, filled, 200)
     errors: dict[str, str] = {}
     try:
-        settings = ReminderSettings.parse(request.form, _defaults())
+        settings = ReminderSettings.parse(request.form, _prefill(request.form))
     except SettingsError as invalid:
         errors.update(invalid.errors)
         settings = _defaults()

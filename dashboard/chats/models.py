@@ -12,6 +12,7 @@ from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
+from dashboard.reminders.cascade import TemplateReminders
 
 
 class ChatThread(ActionItem):
@@ -81,7 +82,7 @@ class ChatTask(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
-class MessageTemplate(db.Model):
+class MessageTemplate(TemplateReminders, db.Model):
     """R7: a firm's chat template; a chat created from it starts with its settings."""
 
     __tablename__ = "message_template"

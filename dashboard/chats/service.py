@@ -478,7 +478,9 @@ def reopen(actor: User, thread: ChatThread) -> None:
 def current_settings(thread: ChatThread) -> ReminderSettings:
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == thread.id))
     if reminder is not None:
-        return ReminderSettings(reminder.enabled, reminder.interval_days, reminder.max_count)
+        return ReminderSettings(
+            reminder.enabled, reminder.interval_days, reminder.max_count, reminder.origin
+        )
     firm = db.session.get(Firm, thread.firm_id)
     assert firm is not None
     return ReminderSettings.defaults_for(firm)

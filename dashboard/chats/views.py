@@ -18,6 +18,7 @@ from dashboard.documents.uploads import UploadRefused
 from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_partial
 from dashboard.pagination import paginate
+from dashboard.reminders.cascade import own_settings, parse_choice, resolve, template_choice
 from dashboard.reminders.service import ReminderSettings, SettingsError
 from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
@@ -32,10 +33,22 @@ def require_staff() -> None:
     current_firm_id()
 
 
-def _defaults() -> ReminderSettings:
+def _firm() -> Firm:
     firm = db.session.get(Firm, current_firm_id())
     assert firm is not None
-    return ReminderSettings.defaults_for(firm)
+    return firm
+
+
+def _defaults() -> ReminderSettings:
+    return ReminderSettings.defaults_for(_firm())
+
+
+def _prefill(form) -> ReminderSettings:
+    """What the new chat's Reminders were filled with: the chosen template's settings as they
+    resolve now, or the firm default. A post with these values keeps their origin (B8)."""
+    chosen = form.get("template", type=int)
+    template = firm_get(MessageTemplate, chosen) if chosen else None
+    return resolve(_firm(), template, "template")
 
 
 @bp.route("/clients/<int:account_id>/communication")
@@ -74,7 +87,7 @@ def new_chat(account_id: int):
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            settings = ReminderSettings.parse(request.form, _defaults())
+            settings = ReminderSettings.parse(request.form, _prefill(request.form))
             if not reachable:
                 raise service.ChatError(_("No contact of this account has portal access."))
             thread = service.start_thread(
@@ -105,12 +118,13 @@ def new_chat(account_id: int):
     chosen = request.args.get("template", type=int)
     if form is None and chosen is not None:
         template = firm_get(MessageTemplate, chosen)
+        prefill = resolve(_firm(), template, "template")
         form = {
             "subject": template.subject,
             "message": template.body,
-            "reminders": "on" if template.reminders_enabled else "",
-            "interval_days": template.interval_days,
-            "max_count": template.max_count,
+            "reminders": "on" if prefill.enabled else "",
+            "interval_days": prefill.interval_days,
+            "max_count": prefill.max_count,
             "template": template.id,
         }
     return render_account_tab(
@@ -229,7 +243,7 @@ def post(account_id: int, thread_id: int):
     chat = firm_get(ChatThread, thread_id, account_id=account_id)
     try:
         settings = (
-            ReminderSettings.parse(request.form, _defaults())
+            ReminderSettings.parse(request.form, service.current_settings(chat))
             if "interval_days" in request.form
             else None
         )
@@ -301,10 +315,11 @@ def edit_template(template_id: int | None = None):
     if request.method == "POST":
         form = request.form
         try:
-            settings = ReminderSettings.parse(form, _defaults())
+            own = own_settings(template) if template else _defaults()
+            inherit, settings = parse_choice(form, _firm(), own)
         except SettingsError as invalid:
             errors.update(invalid.errors)
-            settings = None
+            inherit, settings = False, None
         values = {key: (form.get(key) or "").strip() for key in ("name", "subject", "body")}
         for key in ("name", "subject", "body"):
             if not values[key]:
@@ -324,8 +339,7 @@ def edit_template(template_id: int | None = None):
                 db.session.add(template)
             template.name, template.subject = values["name"][:120], values["subject"][:200]
             template.body = values["body"][:20000]
-            template.reminders_enabled = settings.enabled
-            template.interval_days, template.max_count = settings.interval_days, settings.max_count
+            template.set_reminders(inherit, settings)
             db.session.commit()
             flash(_("Template saved."), "success")
             if form.get("exit"):
@@ -336,7 +350,7 @@ def edit_template(template_id: int | None = None):
         template=template,
         errors=errors,
         form=request.form if errors else None,
-        defaults=_defaults(),
+        reminders=template_choice(_firm(), template, request.form if errors else None),
     ), (422 if errors else 200)
 
 

@@ -25,6 +25,7 @@ from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
+from dashboard.reminders.cascade import TemplateReminders
 
 MONEY = Numeric(14, 2)
 INVOICE_STATES = ("draft", "issued", "partial", "paid", "void")
@@ -96,6 +97,8 @@ class Invoice(ActionItem):
     reminders_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_interval_days: Mapped[int] = mapped_column(Integer, default=7)
     reminder_max_count: Mapped[int] = mapped_column(Integer, default=2)
+    #: Where they came from (B8: "firm", "template", "automation", "item"), for the reminder.
+    reminders_origin: Mapped[str] = mapped_column(String(16), default="item")
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
@@ -151,7 +154,7 @@ class Payment(db.Model):
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
 
 
-class InvoiceTemplate(db.Model):
+class InvoiceTemplate(TemplateReminders, db.Model):
     """Lines, notes and reminder settings an invoice starts from (R7)."""
 
     __tablename__ = "invoice_template"

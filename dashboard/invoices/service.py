@@ -24,6 +24,7 @@ from dashboard.invoices.models import FirmBilling, Invoice, InvoiceLine, Invoice
 from dashboard.invoices.numbering import format_number, take_number
 from dashboard.items.kinds import notify_recipients
 from dashboard.notify.outbox import queue_email
+from dashboard.reminders.cascade import resolve
 from dashboard.reminders.service import (
     ReminderSettings,
     complete_item,
@@ -122,6 +123,7 @@ def _apply_settings(invoice: Invoice, settings: ReminderSettings) -> None:
     invoice.reminders_enabled = settings.enabled
     invoice.reminder_interval_days = settings.interval_days
     invoice.reminder_max_count = settings.max_count
+    invoice.reminders_origin = settings.origin
 
 
 def create_invoice(
@@ -198,7 +200,10 @@ def issue_invoice(actor: User, invoice: Invoice) -> Invoice:
     if invoice.due_date is None or invoice.due_date < today:
         invoice.due_date = today + timedelta(days=billing.payment_days)
     settings = ReminderSettings(
-        invoice.reminders_enabled, invoice.reminder_interval_days, invoice.reminder_max_count
+        invoice.reminders_enabled,
+        invoice.reminder_interval_days,
+        invoice.reminder_max_count,
+        invoice.reminders_origin,
     )
     if invoice.credit_for_id is not None or invoice.total_gross <= 0:
         settings = ReminderSettings(False, settings.interval_days, settings.max_count)
@@ -354,9 +359,7 @@ def invoice_from_template(actor: User, account: Account, template: InvoiceTempla
         account,
         template_lines(template),
         notes=template.notes,
-        settings=ReminderSettings(
-            template.reminders_enabled, template.interval_days, template.max_count
-        ),
+        settings=resolve(db.session.get(Firm, account.firm_id), template, "template"),
         template=template,
     )
 

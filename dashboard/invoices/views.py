@@ -19,6 +19,7 @@ from dashboard.extensions import db
 from dashboard.invoices import files, forms, service
 from dashboard.invoices.models import Invoice, InvoiceTemplate
 from dashboard.pagination import paginate
+from dashboard.reminders.cascade import own_settings, parse_choice, template_choice
 from dashboard.reminders.service import ReminderSettings, SettingsError
 from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
@@ -83,12 +84,7 @@ def invoices_tab(account_id: int):
 def _form_page(account: Account, invoice: Invoice | None, status: int = 200, **extra):
     firm = _firm()
     billing = service.billing_of(firm.id)
-    if invoice is not None:
-        defaults = ReminderSettings(
-            invoice.reminders_enabled, invoice.reminder_interval_days, invoice.reminder_max_count
-        )
-    else:
-        defaults = ReminderSettings.defaults_for(firm)
+    defaults = _draft_settings(invoice) if invoice else ReminderSettings.defaults_for(firm)
     rows = forms.line_rows(
         extra.get("form"), invoice.lines if invoice else None, billing.default_vat_rate
     )
@@ -134,10 +130,21 @@ def edit_invoice(account_id: int, invoice_id: int):
     return _save(account, invoice)
 
 
+def _draft_settings(invoice: Invoice) -> ReminderSettings:
+    """The draft's Reminders and where they came from (B8): what its form was filled with."""
+    return ReminderSettings(
+        invoice.reminders_enabled,
+        invoice.reminder_interval_days,
+        invoice.reminder_max_count,
+        invoice.reminders_origin,
+    )
+
+
 def _save(account: Account, invoice: Invoice | None):
     form = request.form
+    prefill = _draft_settings(invoice) if invoice else ReminderSettings.defaults_for(_firm())
     try:
-        settings = ReminderSettings.parse(form, ReminderSettings.defaults_for(_firm()))
+        settings = ReminderSettings.parse(form, prefill)
         lines = forms.parse_lines(form)
         due = forms.parse_date(form.get("due_date"))
         if invoice is None:
@@ -377,7 +384,7 @@ def edit_template(template_id: int | None = None):
         return render_template(
             "invoices/template_form.html",
             template=template,
-            defaults=ReminderSettings.defaults_for(firm),
+            reminders=template_choice(firm, template),
             rows=forms.line_rows(
                 None,
                 template.lines if template else None,
@@ -386,7 +393,8 @@ def edit_template(template_id: int | None = None):
         )
     form = request.form
     try:
-        settings = ReminderSettings.parse(form, ReminderSettings.defaults_for(firm))
+        own = own_settings(template) if template else ReminderSettings.defaults_for(firm)
+        inherit, settings = parse_choice(form, firm, own)
         lines = forms.parse_lines(form)
         name = " ".join(form.get("name", "").split())[:200]
         if not name:
@@ -402,7 +410,7 @@ def edit_template(template_id: int | None = None):
             form=form,
             errors=errors,
             error=message,
-            defaults=ReminderSettings.defaults_for(firm),
+            reminders=template_choice(firm, template, form),
             rows=forms.line_rows(form, None, service.billing_of(firm.id).default_vat_rate),
         ), 422
     if template is None:
@@ -418,8 +426,7 @@ def edit_template(template_id: int | None = None):
         }
         for li in lines
     ]
-    template.reminders_enabled = settings.enabled
-    template.interval_days, template.max_count = settings.interval_days, settings.max_count
+    template.set_reminders(inherit, settings)
     db.session.commit()
     flash(_("Template saved."), "success")
     if form.get("action") == "save_exit":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Select, Update, bindparam, or_, select, update
 
@@ -97,3 +98,33 @@ def cancel_if_item_done(connection: Connection, row: OutboxEmail, moment: dateti
         cancel_statement(), {"row_id": row.id, "row_item_id": row.item_id, "moment": moment}
     )
     return bool(result.rowcount)
+
+
+class Listed(NamedTuple):
+    """A reminder row listed in a digest, as its claim needs it."""
+
+    id: int
+    item_id: int | None
+
+
+@cache
+def listed_statement() -> Select:
+    return (
+        select(OUTBOX.c.id, OUTBOX.c.item_id)
+        .where(OUTBOX.c.digest_id == bindparam("digest_id"), OUTBOX.c.state == "queued")
+        .order_by(OUTBOX.c.id)
+    )
+
+
+def listed_in(connection: Connection, digest_id: int) -> list[Listed]:
+    """The digest's reminder rows still queued, read once the digest itself is claimed: a
+    sweep adding to it has committed by then (it held the digest's row), so none is missed."""
+    return [
+        Listed(*row) for row in connection.execute(listed_statement(), {"digest_id": digest_id})
+    ]
+
+
+def settle(connection: Connection, ids: list[int], **values: object) -> None:
+    """Set these claimed rows' state (and what goes with it) in the claim's transaction."""
+    if ids:
+        connection.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(**values))

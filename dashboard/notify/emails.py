@@ -83,7 +83,11 @@ def render(row: OutboxEmail) -> RenderedEmail:
     firm = db.session.get(Firm, row.firm_id)
     assert firm is not None
     with force_locale(row.locale):
-        if row.purpose in RENDERERS:
+        if row.purpose == "digest":
+            from dashboard.notify.digest import render_digest_row  # it imports this module
+
+            rendered = render_digest_row(row, firm)
+        elif row.purpose in RENDERERS:
             rendered = RENDERERS[row.purpose](row, firm)
         elif is_item_email(row):
             rendered = _render_item_email(row, firm, recipient_name(row))

@@ -30,6 +30,13 @@ class OutboxEmail(db.Model):
             sqlite_where=sql_text("state = 'queued'"),
         ),
         Index("ix_outbox_email_item", "item_id", "created_at"),
+        # A digest's listed reminders, read when it is delivered.
+        Index(
+            "ix_outbox_email_digest",
+            "digest_id",
+            postgresql_where=sql_text("digest_id IS NOT NULL"),
+            sqlite_where=sql_text("digest_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,12 +45,16 @@ class OutboxEmail(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     #: Stable across retries, so a receiving server or client can drop a duplicate.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    #: notification, reminder, resend, approval_decided, reminders_exhausted, delivery_failed
+    #: notification, reminder, resend, digest, approval_decided, reminders_exhausted,
+    #: delivery_failed
     purpose: Mapped[str] = mapped_column(String(32))
     #: For reminders: 1 for the first, 2 for the second…
     reminder_number: Mapped[int | None]
     item_id: Mapped[int | None] = mapped_column(ForeignKey("action_item.id"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: B3: this reminder goes inside that digest (an outbox row of purpose "digest", one per
+    #: recipient and local day), never on its own; the digest's delivery claims it.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_email.id"))
     to_email: Mapped[str] = mapped_column(String(254))
     #: The recipient's language at the time of writing; the email is rendered in it.
     locale: Mapped[str] = mapped_column(String(8))

@@ -10,9 +10,9 @@ from typing import Any
 from flask import current_app
 from redis import Redis
 from rq import Queue
-from sqlalchemy import event, inspect, or_, select, update
+from sqlalchemy import event, exists, inspect, or_, select, update
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dashboard.auth.models import User
 from dashboard.clock import now
@@ -71,9 +71,10 @@ def queue_many(rows: list[dict[str, Any]]) -> list[int]:
     """Insert many outbox rows at once (the sweep); they are enqueued after commit.
 
     Each row gives firm_id, idempotency_key, purpose, to_email, locale and optionally
-    item_id, recipient_id, reminder_number. One multi-row INSERT instead of one per row; on
-    PostgreSQL the ids are drawn from the sequence first so psycopg can pipeline a plain
-    executemany (a RETURNING insert of many rows is much slower there).
+    item_id, recipient_id, reminder_number, digest_id. One multi-row INSERT instead of one per
+    row; on PostgreSQL the ids are drawn from the sequence first so psycopg can pipeline a
+    plain executemany (a RETURNING insert of many rows is much slower there). A row listed in
+    a digest (`digest_id`) is not enqueued: the digest's delivery sends it.
     """
     if not rows:
         return []
@@ -84,6 +85,7 @@ def queue_many(rows: list[dict[str, Any]]) -> list[int]:
             "item_id": None,
             "recipient_id": None,
             "reminder_number": None,
+            "digest_id": None,
             **row,
             "message_id": f"<{uuid.uuid4().hex}@relance>",
             "context": {},
@@ -109,7 +111,9 @@ def queue_many(rows: list[dict[str, Any]]) -> list[int]:
         db.session.execute(table.insert(), full)
     else:
         ids = list(db.session.scalars(table.insert().returning(table.c.id), full))
-    db.session.info.setdefault("outbox_ids", []).extend(ids)
+    db.session.info.setdefault("outbox_ids", []).extend(
+        new_id for row, new_id in zip(full, ids, strict=True) if row["digest_id"] is None
+    )
     return ids
 
 
@@ -161,9 +165,12 @@ def enqueue_delivery(ids: list[int]) -> bool:
 
 
 def requeue_lost(batch: int = 1000) -> int:
-    """Re-enqueue queued emails whose job was lost (Redis restart) or whose retry is due."""
+    """Re-enqueue queued emails whose job was lost (Redis restart) or whose retry is due,
+    and digests whose short hold is over. A reminder listed in a digest still waiting goes
+    with it, never on its own."""
     moment = now()
     stale = moment - timedelta(seconds=current_app.config["OUTBOX_REQUEUE_AFTER_SECONDS"])
+    digest = aliased(OutboxEmail)
     ids = list(
         db.session.scalars(
             select(OutboxEmail.id)
@@ -171,6 +178,10 @@ def requeue_lost(batch: int = 1000) -> int:
                 OutboxEmail.state == "queued",
                 or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= moment),
                 or_(OutboxEmail.enqueued_at.is_(None), OutboxEmail.enqueued_at <= stale),
+                or_(
+                    OutboxEmail.digest_id.is_(None),
+                    ~exists().where(digest.id == OutboxEmail.digest_id, digest.state == "queued"),
+                ),
             )
             .order_by(OutboxEmail.id)
             .limit(batch)

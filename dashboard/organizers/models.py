@@ -11,11 +11,12 @@ from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
+from dashboard.reminders.cascade import TemplateReminders
 
 ORGANIZER_STATES = ("open", "submitted", "sealed", "cancelled")
 
 
-class OrganizerTemplate(db.Model):
+class OrganizerTemplate(TemplateReminders, db.Model):
     """Questions in sections, where uploaded files go, and the reminders it is sent with."""
 
     __tablename__ = "organizer_template"

@@ -53,7 +53,10 @@ class MissingAnswers(OrganizerError):
         self.missing = missing
 
 
-def save_template(firm: Firm, template: OrganizerTemplate | None, form, settings):
+def save_template(
+    firm: Firm, template: OrganizerTemplate | None, form, settings, inherit: bool = False
+):
+    """`settings` are the template's own Reminders; `inherit` uses the firm default (B8)."""
     name = " ".join(form.get("name", "").split())[:200]
     if not name:
         raise OrganizerError(str(_l("Give the template a name.")))
@@ -71,8 +74,7 @@ def save_template(firm: Firm, template: OrganizerTemplate | None, form, settings
         " ".join(form.get("folder_name", "").split())[:200] or "Organizer uploads"
     )
     template.questions = questions
-    template.reminders_enabled = settings.enabled
-    template.interval_days, template.max_count = settings.interval_days, settings.max_count
+    template.set_reminders(inherit, settings)
     db.session.flush()
     return template
 
@@ -218,7 +220,9 @@ def _settings(organizer: Organizer, firm: Firm) -> ReminderSettings:
     reminder = db.session.scalar(select(Reminder).where(Reminder.item_id == organizer.id))
     if reminder is None:
         return ReminderSettings.defaults_for(firm)
-    return ReminderSettings(reminder.enabled, reminder.interval_days, reminder.max_count)
+    return ReminderSettings(
+        reminder.enabled, reminder.interval_days, reminder.max_count, reminder.origin
+    )
 
 
 def seal(actor: User, organizer: Organizer) -> None:

@@ -23,6 +23,7 @@ from dashboard.organizers import pdf, service
 from dashboard.organizers import questions as rules
 from dashboard.organizers.models import Organizer, OrganizerTemplate
 from dashboard.pagination import paginate
+from dashboard.reminders.cascade import own_settings, parse_choice, resolve, template_choice
 from dashboard.reminders.service import ReminderSettings, SettingsError
 from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
@@ -109,9 +110,8 @@ def new_organizer(account_id: int):
     """+ New: a template, a message and the Reminders (the template's by default, R7)."""
     account = firm_get(Account, account_id)
     template = firm_get(OrganizerTemplate, request.values.get("template", type=int) or 0)
-    defaults = ReminderSettings(
-        template.reminders_enabled, template.interval_days, template.max_count
-    )
+    # The template's Reminders as they resolve now (B8); a post with them keeps their origin.
+    defaults = resolve(_firm(), template, "template")
     if request.method == "GET":
         return _send_page(account, template, defaults)
     try:
@@ -229,6 +229,7 @@ def _template_page(template, defaults, rows, status: int = 200, **extra):
         "organizers/template_form.html",
         template=template,
         defaults=defaults,
+        reminders=template_choice(_firm(), template, extra.get("form")),
         rows=rows,
         types=rules.TYPES,
         **extra,
@@ -242,17 +243,13 @@ def edit_template(template_id: int | None = None):
     Reminders; Save / Save & exit (R7)."""
     template = firm_get(OrganizerTemplate, template_id) if template_id else None
     firm = _firm()
-    defaults = (
-        ReminderSettings(template.reminders_enabled, template.interval_days, template.max_count)
-        if template
-        else ReminderSettings.defaults_for(firm)
-    )
+    defaults = own_settings(template) if template else ReminderSettings.defaults_for(firm)
     if request.method == "GET":
         return _template_page(template, defaults, template.questions if template else [])
     form = request.form
     try:
-        settings = ReminderSettings.parse(form, defaults)
-        template = service.save_template(firm, template, form, settings)
+        inherit, settings = parse_choice(form, firm, defaults)
+        template = service.save_template(firm, template, form, settings, inherit)
     except (SettingsError, service.OrganizerError) as refused:
         db.session.rollback()
         errors = refused.errors if isinstance(refused, SettingsError) else {}

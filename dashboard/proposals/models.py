@@ -12,13 +12,14 @@ from dashboard.clock import now
 from dashboard.dbtypes import UTCDateTime
 from dashboard.extensions import db
 from dashboard.items.models import ActionItem
+from dashboard.reminders.cascade import TemplateReminders
 from dashboard.signatures.models import SignatureEvidence
 
 PROPOSAL_STATES = ("draft", "sent", "viewed", "signed", "declined", "expired", "cancelled")
 RECURRENCES = ("once", "month", "year")
 
 
-class ProposalTemplate(db.Model):
+class ProposalTemplate(TemplateReminders, db.Model):
     """What a proposal starts from: title, letter, fee lines, reminders, invoice on signing."""
 
     __tablename__ = "proposal_template"
@@ -89,6 +90,8 @@ class Proposal(SignatureEvidence, ActionItem):
     reminders_enabled: Mapped[bool] = mapped_column(default=True)
     reminder_interval_days: Mapped[int] = mapped_column(Integer, default=7)
     reminder_max_count: Mapped[int] = mapped_column(Integer, default=2)
+    #: Where they came from (B8: "firm", "template", "automation", "item"), for the reminder.
+    reminders_origin: Mapped[str] = mapped_column(String(16), default="item")
 
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     template: Mapped[ProposalTemplate | None] = relationship()

@@ -28,6 +28,7 @@ from dashboard.notify.inbox import add_entry, staff_wanting
 from dashboard.notify.outbox import queue_email
 from dashboard.proposals import letter
 from dashboard.proposals.models import Proposal, ProposalTemplate
+from dashboard.reminders.cascade import resolve
 from dashboard.reminders.service import ReminderSettings, complete_item, lock_pending, send_item
 from dashboard.signatures import evidence
 
@@ -105,8 +106,11 @@ def firm_today(firm_id: int) -> date:
 # --- Templates --------------------------------------------------------------------------
 
 
-def save_template(firm: Firm, template: ProposalTemplate | None, data: ProposalInput):
-    """Create or update a template (R7: its reminder settings come with every proposal)."""
+def save_template(
+    firm: Firm, template: ProposalTemplate | None, data: ProposalInput, inherit: bool = False
+):
+    """Create or update a template (R7: its reminder settings come with every proposal;
+    `inherit`: the firm default's instead, as it is when a proposal is made, B8)."""
     if data.valid_days is not None and not 1 <= data.valid_days <= 365:
         raise ProposalError(str(_l("Valid for: enter a number of days from 1 to 365.")))
     if template is None:
@@ -115,11 +119,7 @@ def save_template(firm: Firm, template: ProposalTemplate | None, data: ProposalI
     template.name, template.body_html = _title(data.title), _body(data.body_html)
     template.fee_lines = _checked_lines(data.lines)
     template.create_invoice, template.valid_days = data.create_invoice, data.valid_days
-    template.reminders_enabled = data.settings.enabled
-    template.interval_days, template.max_count = (
-        data.settings.interval_days,
-        data.settings.max_count,
-    )
+    template.set_reminders(inherit, data.settings)
     db.session.flush()
     return template
 
@@ -135,9 +135,7 @@ def template_input(template: ProposalTemplate) -> ProposalInput:
         body_html=template.body_html,
         lines=letter.fee_lines(template.fee_lines),
         create_invoice=template.create_invoice,
-        settings=ReminderSettings(
-            template.reminders_enabled, template.interval_days, template.max_count
-        ),
+        settings=resolve(db.session.get(Firm, template.firm_id), template, "template"),
         expires_on=expires,
     )
 
@@ -153,6 +151,7 @@ def _apply(proposal: Proposal, data: ProposalInput) -> None:
     proposal.reminders_enabled = data.settings.enabled
     proposal.reminder_interval_days = data.settings.interval_days
     proposal.reminder_max_count = data.settings.max_count
+    proposal.reminders_origin = data.settings.origin
 
 
 def create_draft(
@@ -219,7 +218,10 @@ def send_proposal(actor: User, proposal: Proposal) -> list[User]:
     proposal.content_html, proposal.content_sha256 = content, letter.fingerprint(content)
     proposal.state = "sent"
     settings = ReminderSettings(
-        proposal.reminders_enabled, proposal.reminder_interval_days, proposal.reminder_max_count
+        proposal.reminders_enabled,
+        proposal.reminder_interval_days,
+        proposal.reminder_max_count,
+        proposal.reminders_origin,
     )
     return send_item(actor, proposal, settings, {"message": proposal.message})
 

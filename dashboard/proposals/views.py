@@ -4,6 +4,8 @@ templates."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +22,7 @@ from dashboard.invoices.service import billing_of
 from dashboard.pagination import paginate
 from dashboard.proposals import forms, letter, service, signed_pdf
 from dashboard.proposals.models import Proposal, ProposalTemplate
+from dashboard.reminders.cascade import own_settings, parse_choice, resolve, template_choice
 from dashboard.reminders.service import ReminderSettings, SettingsError, resend_refusal
 from dashboard.reminders.timeline import build_timeline
 from dashboard.tenancy import current_firm_id, firm_get
@@ -102,7 +105,10 @@ def _of_draft(proposal: Proposal) -> service.ProposalInput:
         lines=letter.fee_lines(proposal.fee_lines),
         create_invoice=proposal.create_invoice,
         settings=ReminderSettings(
-            proposal.reminders_enabled, proposal.reminder_interval_days, proposal.reminder_max_count
+            proposal.reminders_enabled,
+            proposal.reminder_interval_days,
+            proposal.reminder_max_count,
+            proposal.reminders_origin,
         ),
         message=proposal.message,
         expires_on=proposal.expires_on,
@@ -137,8 +143,11 @@ def edit_proposal(account_id: int, proposal_id: int):
 
 def _save(account: Account, proposal: Proposal | None, template: ProposalTemplate | None):
     form = request.form
+    # What the Reminders were filled with (the draft's, else the template's as it resolves
+    # now, else the firm default): a post with these values keeps their origin (B8).
+    prefill = _of_draft(proposal).settings if proposal else resolve(_firm(), template, "template")
     try:
-        data = forms.parse_input(form, ReminderSettings.defaults_for(_firm()))
+        data = forms.parse_input(form, prefill)
         if proposal is None:
             proposal = service.create_draft(current_user, account, data, template)
         else:
@@ -344,6 +353,7 @@ def _template_page(template: ProposalTemplate | None, data, status: int = 200, *
         "proposals/template_form.html",
         template=template,
         data=data,
+        reminders=template_choice(firm, template, extra.get("form")),
         rows=forms.line_rows(
             extra.pop("form", None),
             letter.stored_lines(data.lines),
@@ -368,8 +378,10 @@ def edit_template(template_id: int | None = None):
         return _template_page(template, data, valid_days=template.valid_days if template else None)
     form = request.form
     try:
-        data = forms.parse_input(form, ReminderSettings.defaults_for(firm))
-        template = service.save_template(firm, template, data)
+        own = own_settings(template) if template else ReminderSettings.defaults_for(firm)
+        inherit, settings = parse_choice(form, firm, own)
+        data = replace(forms.parse_input(form, own), settings=settings)
+        template = service.save_template(firm, template, data, inherit)
     except (SettingsError, service.ProposalError) as refused:
         db.session.rollback()
         errors = refused.errors if isinstance(refused, SettingsError) else {}

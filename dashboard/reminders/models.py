@@ -47,7 +47,11 @@ class Reminder(db.Model):
     timer_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The next automatic reminder (UTC); NULL when none is due.
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Why no further reminder will go: completed, disabled, count_reached, no_recipients.
+    #: Why no further reminder will go: completed, disabled, count_reached, no_recipients;
+    #: or "paused" (B9): the due reminder was put off to the end of a pause (`next_at`).
     stopped_reason: Mapped[str | None] = mapped_column(String(32))
+    #: Where the toggle, days and number came from (B8): "firm" default, "template",
+    #: "automation", or "item" (staff set them for this item).
+    origin: Mapped[str] = mapped_column(String(16), default="item")
 
     item: Mapped[ActionItem] = relationship(backref=db.backref("reminder", uselist=False))

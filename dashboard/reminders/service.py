@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -47,14 +48,25 @@ class ReminderSettings:
     enabled: bool
     interval_days: int
     max_count: int
+    #: Where the values came from (B8): "firm" default, a "template", an "automation", or
+    #: the "item" itself (staff set them when sending or later). Not part of equality: two
+    #: settings are equal when their values are (B8 compares them to keep an origin).
+    origin: str = dataclass_field(default="item", compare=False)
 
     @classmethod
     def defaults_for(cls, firm: Firm) -> ReminderSettings:
-        return cls(firm.reminders_enabled, firm.reminder_interval_days, firm.reminder_max_count)
+        return cls(
+            firm.reminders_enabled, firm.reminder_interval_days, firm.reminder_max_count, "firm"
+        )
 
     @classmethod
     def parse(cls, form: Any, defaults: ReminderSettings) -> ReminderSettings:
-        """Read the Reminders fields of a form; out-of-range numbers raise SettingsError."""
+        """Read the Reminders fields of a form; out-of-range numbers raise SettingsError.
+
+        `defaults` is what the form was prefilled from, resolved by the server (the firm
+        default, a template, the item's current settings): values equal to it keep its
+        origin (B8), others are the item's own ("item"). The browser never names an origin.
+        """
         enabled = form.get("reminders") in ("on", "true", "1", "y")
         errors: dict[str, str] = {}
         values = {}
@@ -78,7 +90,13 @@ class ReminderSettings:
                 values[field] = value
         if errors:
             raise SettingsError(errors)
-        return cls(enabled, values["interval_days"], values["max_count"])
+        interval_days, max_count = values["interval_days"], values["max_count"]
+        same = (enabled, interval_days, max_count) == (
+            defaults.enabled,
+            defaults.interval_days,
+            defaults.max_count,
+        )
+        return cls(enabled, interval_days, max_count, defaults.origin if same else "item")
 
 
 def window_of(firm: Firm) -> SendWindow:
@@ -165,6 +183,9 @@ def send_item(
     else:
         cancel_undelivered(item.id, "superseded by a newer message")
         reminder.round += 1
+    if not (reminder.id is not None and settings.origin == "item" and _same(reminder, settings)):
+        # Sent again with the values it has (a chat's next message): where they came from stays.
+        reminder.origin = settings.origin
     reminder.enabled = settings.enabled
     reminder.interval_days = settings.interval_days
     reminder.max_count = settings.max_count
@@ -284,6 +305,7 @@ def update_settings(actor: User, item: ActionItem, settings: ReminderSettings) -
     reminder.interval_days = settings.interval_days
     reminder.max_count = settings.max_count
     if before != (settings.enabled, settings.interval_days, settings.max_count):
+        reminder.origin = "item"  # B8: staff set them for this item
         recipients = kind_of(item).recipients(item)
         reschedule(reminder, item, _firm(item), recipients)
         if reminder.next_at is not None and reminder.next_at < now():
@@ -311,6 +333,40 @@ def complete_item(
     reminder = _reminder_of(item)
     reminder.next_at, reminder.stopped_reason = None, "completed"
     cancel_undelivered(item.id, f"item {outcome}")
+    db.session.flush()
+    return True
+
+
+def stop_reminders(actor: User | None, item: ActionItem, reason: str) -> bool:
+    """Stop a pending item's automatic reminders for a reason outside the kind (its pipeline
+    job was archived): no reminder is due, undelivered ones are cancelled, the item stays
+    pending. Takes the item's row first, like a completion, so a send in flight finishes or
+    finds its email cancelled. Returns False when nothing was pending."""
+    if not lock_pending(item):
+        return False
+    reminder = _reminder_of(item)
+    reminder.next_at, reminder.stopped_reason = None, reason
+    cancel_undelivered(item.id, reason)
+    record_item_event(
+        item, actor=actor, action="reminders.stopped", title=item.title, reason=reason
+    )
+    db.session.flush()
+    return True
+
+
+def restart_reminders(actor: User | None, item: ActionItem, reason: str) -> bool:
+    """Let a stopped item's reminders go on (its job unarchived): the timer starts over from
+    now, so nothing is sent at once, and the count already sent still counts."""
+    if not item.is_pending:
+        return False
+    reminder = _reminder_of(item)
+    if reminder.stopped_reason != reason:
+        return False  # stopped for another reason (count reached, turned off): left alone
+    reminder.timer_from = now()
+    reschedule(reminder, item, _firm(item), kind_of(item).recipients(item))
+    record_item_event(
+        item, actor=actor, action="reminders.restarted", title=item.title, reason=reason
+    )
     db.session.flush()
     return True
 
@@ -351,6 +407,14 @@ def start_turn(item: ActionItem, recipients: list[User], turn: int) -> None:
     reminder.sent_count, reminder.timer_from = 0, moment
     reschedule(reminder, item, _firm(item), recipients)
     db.session.flush()
+
+
+def _same(reminder: Reminder, settings: ReminderSettings) -> bool:
+    return (reminder.enabled, reminder.interval_days, reminder.max_count) == (
+        settings.enabled,
+        settings.interval_days,
+        settings.max_count,
+    )
 
 
 def _firm(item: ActionItem) -> Firm:

@@ -5,12 +5,18 @@ of the due set in the same transaction. Two sweeps at once therefore never take 
 reminder, on SQLite (one writer at a time) and on PostgreSQL (the second UPDATE waits for the
 row, then re-checks `next_at` and finds it no longer due). SKIP LOCKED is only a speed-up.
 The whole batch (claim, emails, new schedule) commits together or not at all.
+
+Two features shape a batch on top of that: a reminder due while its account or firm is paused
+is put off to the end of the pause (`pause.py`, B9), and a contact with several reminders that
+local day gets them in one digest (`digest.py`, B3): the batch then also takes their reminders
+due later that day, and writes their emails into the day's digest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -22,12 +28,14 @@ from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm
 from dashboard.clock import now
 from dashboard.extensions import db
-from dashboard.items.kinds import SweepFacts, kind_named
+from dashboard.items.kinds import SweepFacts, kind_named, stop_reasons
 from dashboard.items.models import ActionItem
 from dashboard.notify.inbox import add_entry
 from dashboard.notify.models import SweepStatus
 from dashboard.notify.outbox import queue_many, requeue_lost
+from dashboard.reminders import digest
 from dashboard.reminders.models import Reminder
+from dashboard.reminders.pause import PAUSED, paused_until, resume_at
 from dashboard.reminders.schedule import into_window
 from dashboard.reminders.service import next_state, window_of, zone_for
 
@@ -38,6 +46,12 @@ class SweepResult:
     emails: int = 0
     stopped: int = 0
     requeued: int = 0
+    #: Reminders put off to the end of a pause (B9).
+    paused: int = 0
+    #: Reminders due later today, sent now in their contact's digest (B3).
+    pulled: int = 0
+    #: Digests opened or joined (one per recipient and batch).
+    digests: int = 0
 
 
 def claim_due(moment: datetime, batch_size: int) -> list[int]:
@@ -95,6 +109,7 @@ def _claimed_rows(ids: list[int]) -> list:
             ActionItem.sent_at,
             ActionItem.title,
             Account.name.label("account_name"),
+            Account.reminders_paused_until.label("account_paused_until"),
         )
         .join(ActionItem, ActionItem.id == Reminder.item_id)
         .join(Account, Account.id == ActionItem.account_id)
@@ -113,7 +128,19 @@ def _facts_by_item(rows: list) -> dict[int, SweepFacts]:
     facts: dict[int, SweepFacts] = {}
     for kind_name, items in by_kind.items():
         facts.update(kind_named(kind_name).sweep_facts(items))
+    for item_id, reason in stop_reasons(list(facts)).items():
+        facts[item_id] = replace(facts[item_id], stop_reason=reason)
     return facts
+
+
+@dataclass
+class Send:
+    """A reminder the batch sends: its row, what its kind said, its number and audit row."""
+
+    row: Any
+    fact: SweepFacts
+    number: int
+    audit: dict
 
 
 @dataclass
@@ -122,8 +149,12 @@ class BatchPlan:
 
     moment: datetime
     updates: list[dict] = field(default_factory=list)
+    sends: list[Send] = field(default_factory=list)
     emails: list[dict] = field(default_factory=list)
     audits: list[dict] = field(default_factory=list)
+    firms: dict[int, Firm] = field(default_factory=dict)
+    #: {recipient user id: digest outbox id} for the recipients who get a digest.
+    digests: dict[int, int] = field(default_factory=dict)
     #: Send-window openings and next states are computed once per distinct input.
     openings: dict[tuple, datetime] = field(default_factory=dict)
     next_states: dict[tuple, tuple[datetime | None, str | None]] = field(default_factory=dict)
@@ -133,6 +164,25 @@ class BatchPlan:
         if key not in self.openings:
             self.openings[key] = into_window(self.moment, ZoneInfo(zone), window)
         return self.openings[key]
+
+    def resume(self, zone: str, window, until) -> datetime:
+        key = ("resume", zone, window, until)
+        if key not in self.openings:
+            self.openings[key] = resume_at(until, zone, window)
+        return self.openings[key]
+
+    def load_firms(self, rows: list) -> None:
+        """The rows' firms, read afresh (settings and pauses as they are now)."""
+        missing = {row.firm_id for row in rows} - set(self.firms)
+        if missing:
+            self.firms.update(
+                (firm.id, firm)
+                for firm in db.session.scalars(
+                    select(Firm)
+                    .where(Firm.id.in_(missing))
+                    .execution_options(populate_existing=True)
+                )
+            )
 
     def after_send(self, zone: str, window, row, number: int) -> tuple[datetime | None, str | None]:
         # Every reminder of the batch restarts its timer at `moment`: one computation per
@@ -167,6 +217,10 @@ def _plan_row(plan: BatchPlan, row, firm: Firm, fact: SweepFacts, result: SweepR
     }
     plan.updates.append(change)
     zone, window = zone_for(firm, fact.recipients), window_of(firm)
+    if fact.stop_reason and not fact.complete:
+        change["stopped_reason"] = fact.stop_reason  # e.g. its pipeline job was archived
+        result.stopped += 1
+        return
     if fact.complete or not row.enabled or row.sent_count >= row.max_count:
         _, change["stopped_reason"] = next_state(
             pending=not fact.complete,
@@ -184,17 +238,54 @@ def _plan_row(plan: BatchPlan, row, firm: Firm, fact: SweepFacts, result: SweepR
         change["stopped_reason"] = "no_recipients"
         result.stopped += 1
         return
+    until = paused_until(row.account_paused_until, firm.reminders_paused_until, plan.moment, zone)
+    if until is not None:
+        # Paused (B9): put off to the window's opening on the day the pause ends, when it goes
+        # once however many were missed.
+        change["next_at"], change["stopped_reason"] = plan.resume(zone, window, until), PAUSED
+        result.paused += 1
+        return
     opening = plan.opening(zone, window)
     if opening > plan.moment:
         # Overdue outside the send window (the sweep was down, or the settings changed
         # at night): it waits for the window, then goes once (B1, B4).
         change["next_at"] = opening
         return
+    _send(plan, row, fact, change, zone, window, result)
+
+
+def _plan_pulled(
+    plan: BatchPlan, row, firm: Firm, fact: SweepFacts, people: set[int], result: SweepResult
+) -> None:
+    """A reminder due later today of someone who gets a digest now: sent with it when it
+    could go now, otherwise left as it was (its own time will decide)."""
+    if fact.stop_reason or fact.complete or not row.enabled or row.sent_count >= row.max_count:
+        return
+    if not any(person.user_id in people for person in fact.recipients):
+        return  # e.g. that contact already signed: it is not theirs to be reminded of
+    zone, window = zone_for(firm, fact.recipients), window_of(firm)
+    if paused_until(row.account_paused_until, firm.reminders_paused_until, plan.moment, zone):
+        return
+    if plan.opening(zone, window) > plan.moment:
+        return
+    change = {"rid": row.id, "sent_count": row.sent_count, "timer_from": row.timer_from}
+    change.update(next_at=None, stopped_reason=None)
+    plan.updates.append(change)
+    _send(plan, row, fact, change, zone, window, result)
+    result.pulled += 1
+
+
+def _send(
+    plan: BatchPlan, row, fact: SweepFacts, change: dict, zone: str, window, result: SweepResult
+) -> None:
+    """Send reminder number n now: its emails are written once the batch knows who gets a
+    digest; the timer restarts from this send."""
     number = row.sent_count + 1
-    plan.emails.extend(_reminder_emails(row, fact, number))
+    audit = _reminder_audit(row, fact, number, plan.moment)
+    plan.sends.append(Send(row, fact, number, audit))
     change["sent_count"], change["timer_from"] = number, plan.moment
     change["next_at"], change["stopped_reason"] = plan.after_send(zone, window, row, number)
-    plan.audits.append(_reminder_audit(row, fact, number, plan.moment))
+    plan.audits.append(audit)
     if number >= row.max_count and row.sent_by_id:
         # B5: nothing falls through silently after the last reminder.
         add_entry(
@@ -210,8 +301,10 @@ def _plan_row(plan: BatchPlan, row, firm: Firm, fact: SweepFacts, result: SweepR
     result.emails += len(fact.recipients)
 
 
-def _reminder_emails(row, fact: SweepFacts, number: int) -> list[dict]:
-    return [
+def _reminder_emails(send: Send, digests: dict[int, int]) -> list[dict]:
+    """One email per recipient; a recipient who gets a digest has theirs listed in it."""
+    row, number = send.row, send.number
+    emails = [
         {
             "firm_id": row.firm_id,
             "purpose": "reminder",
@@ -221,9 +314,53 @@ def _reminder_emails(row, fact: SweepFacts, number: int) -> list[dict]:
             "recipient_id": person.user_id,
             "to_email": person.email,
             "locale": person.locale,
+            "digest_id": digests.get(person.user_id),
         }
-        for person in fact.recipients
+        for person in send.fact.recipients
     ]
+    in_digest = sum(1 for email in emails if email["digest_id"] is not None)
+    if in_digest:
+        send.audit["details"]["digest"] = in_digest
+    return emails
+
+
+def _gather_digests(plan: BatchPlan, batch_size: int, result: SweepResult) -> None:
+    """Decide who gets a digest (B3), take their reminders due later today into the batch,
+    and open or join each one's digest of the day (see digest.py)."""
+    people = digest.people_of(
+        [(send.row, send.fact.recipients) for send in plan.sends], plan.firms, plan.moment
+    )
+    if not people:
+        return
+    claimed = {change["rid"] for change in plan.updates}
+    today = digest.due_today(people, plan.moment, claimed)
+    chosen = digest.open_digest_users(people)
+    chosen |= {
+        user for user, person in people.items() if person.sends + len(today.get(user, ())) >= 2
+    }
+    later = sorted(
+        {
+            due.reminder_id
+            for user in chosen
+            for due in today.get(user, ())
+            if due.next_at > plan.moment
+        }
+    )[:batch_size]
+    latest = max(person.day_end for person in people.values())
+    pulled = digest.claim_later(later, plan.moment, latest)
+    if pulled:
+        rows = _claimed_rows(pulled)
+        plan.load_firms(rows)
+        facts = _facts_by_item(rows)
+        for row in rows:
+            _plan_pulled(plan, row, plan.firms[row.firm_id], facts[row.item_id], chosen, result)
+        # A pulled item may give someone else of its recipients a second reminder today.
+        people = digest.people_of(
+            [(send.row, send.fact.recipients) for send in plan.sends], plan.firms, plan.moment
+        )
+        chosen |= {user for user, person in people.items() if person.sends >= 2}
+    plan.digests = digest.attach([people[user] for user in sorted(chosen)], plan.moment)
+    result.digests += len(plan.digests)
 
 
 def _reminder_audit(row, fact: SweepFacts, number: int, moment: datetime) -> dict:
@@ -259,6 +396,8 @@ def _write(plan: BatchPlan) -> None:
         ),
         plan.updates,
     )
+    for send in plan.sends:
+        plan.emails.extend(_reminder_emails(send, plan.digests))
     queue_many(plan.emails)
     if plan.audits:
         db.session.execute(AuditEvent.__table__.insert(), plan.audits)
@@ -274,14 +413,13 @@ def process_batch(moment: datetime, batch_size: int, result: SweepResult) -> int
         db.session.rollback()
         return 0
     rows = _claimed_rows(ids)
-    firms = {
-        f.id: f
-        for f in db.session.scalars(select(Firm).where(Firm.id.in_({row.firm_id for row in rows})))
-    }
-    facts = _facts_by_item(rows)
     plan = BatchPlan(moment)
+    plan.load_firms(rows)
+    facts = _facts_by_item(rows)
     for row in rows:
-        _plan_row(plan, row, firms[row.firm_id], facts[row.item_id], result)
+        _plan_row(plan, row, plan.firms[row.firm_id], facts[row.item_id], result)
+    if plan.sends:
+        _gather_digests(plan, batch_size, result)
     _write(plan)
     db.session.commit()
     return len(ids)

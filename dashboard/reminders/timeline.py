@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from dashboard.accounts.models import Account
 from dashboard.audit.models import AuditEvent
 from dashboard.auth.models import Firm
 from dashboard.extensions import db
@@ -16,6 +17,14 @@ from dashboard.items.kinds import kind_of
 from dashboard.items.models import ActionItem
 from dashboard.notify.models import OutboxEmail
 from dashboard.reminders.models import Reminder
+from dashboard.reminders.pause import (
+    PAUSED_ACTION,
+    RESUMED_ACTION,
+    Pause,
+    effective_pause,
+    resume_at,
+    timeline_label,
+)
 from dashboard.reminders.schedule import next_reminder_at
 from dashboard.reminders.service import window_of, zone_for
 
@@ -55,12 +64,17 @@ HIDDEN_EVENTS: set[str] = set()
 
 
 def register_timeline_events(
-    labels: dict, staff_emails: dict[str, str] | None = None, hidden: set[str] | None = None
+    labels: dict,
+    staff_emails: dict[str, str] | None = None,
+    hidden: set[str] | None = None,
+    stops: dict | None = None,
 ) -> None:
-    """A kind names its own audit actions for the timeline (the engine imports no kind)."""
+    """A kind (or a feature such as pipelines) names its own audit actions for the timeline,
+    and the reasons it stops reminders for (the engine imports no feature)."""
     EVENT_LABELS.update(labels)
     STAFF_EMAIL_EVENTS.update(staff_emails or {})
     HIDDEN_EVENTS.update(hidden or set())
+    STOP_LABELS.update(stops or {})
 
 
 def cancel_reason(text: str | None) -> str:
@@ -75,6 +89,8 @@ def cancel_reason(text: str | None) -> str:
         return str(_l("the address was refused"))
     if text in ("item archived", "item cancelled"):
         return str(STOPPED_BY_FIRM[text.split()[1]])
+    if text in STOP_LABELS:
+        return str(STOP_LABELS[text])
     if text.startswith("item"):
         return str(_l("the client acted or the request was withdrawn"))
     return text
@@ -117,6 +133,8 @@ class Timeline:
     #: and the address of the panel's *Load earlier* button (set by the kind's view).
     earlier_before: datetime | None = None
     earlier_url: str | None = None
+    #: The pause in force for the item's account or firm (B9), when there is one.
+    pause: Pause | None = None
 
 
 def build_timeline(
@@ -141,12 +159,52 @@ def build_timeline(
             TimelineEntry(event.created_at, label, event.actor.name if event.actor else "")
         )
     _attach_emails(entries, events, emails)
+    start = lower if more else (events[0].created_at if events else item.sent_at)
+    entries.extend(_pause_entries(item, start, before))
+    entries.sort(key=lambda e: e.at)
+    firm = db.session.get(Firm, item.firm_id)
+    assert firm is not None
+    pause = (
+        effective_pause(db.session.get(Account, item.account_id), firm) if item.is_pending else None
+    )
     if before is None and reminder is not None and reminder.next_at is not None:
-        entries.extend(_planned(item, reminder))
+        entries.extend(_planned(item, reminder, pause))
     stop = str(STOP_LABELS.get(reminder.stopped_reason, "")) if reminder else ""
     if reminder and reminder.stopped_reason == "completed" and item.outcome in STOPPED_BY_FIRM:
         stop = str(STOPPED_BY_FIRM[item.outcome])
-    return Timeline(entries, reminder, stop, earlier_before=lower if more else None)
+    return Timeline(entries, reminder, stop, earlier_before=lower if more else None, pause=pause)
+
+
+def _pause_entries(
+    item: ActionItem, start: datetime | None, before: datetime | None
+) -> list[TimelineEntry]:
+    """The pauses and resumes of the item's account, or of its whole firm, in the page's time
+    (B9): every item they held back shows them."""
+    conditions = [
+        AuditEvent.action.in_((PAUSED_ACTION, RESUMED_ACTION)),
+        or_(
+            AuditEvent.account_id == item.account_id,
+            and_(AuditEvent.account_id.is_(None), AuditEvent.firm_id == item.firm_id),
+        ),
+    ]
+    if start is not None:
+        conditions.append(AuditEvent.created_at >= start)
+    if before is not None:
+        conditions.append(AuditEvent.created_at < before)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(*conditions)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return [
+        TimelineEntry(
+            event.created_at,
+            timeline_label(event.details or {}, event.action),
+            event.actor.name if event.actor else "",
+        )
+        for event in events
+    ]
 
 
 def _events(
@@ -259,11 +317,13 @@ def _attach_emails(entries, events, emails) -> None:
     entries.sort(key=lambda e: e.at)
 
 
-def _planned(item: ActionItem, reminder: Reminder) -> list[TimelineEntry]:
+def _planned(item: ActionItem, reminder: Reminder, pause: Pause | None) -> list[TimelineEntry]:
     firm = db.session.get(Firm, item.firm_id)
     assert firm is not None and reminder.next_at is not None
     zone = zone_for(firm, kind_of(item).recipients(item))
     planned, moment = [], reminder.next_at
+    if pause is not None:  # nothing goes before the pause ends (B9)
+        moment = max(moment, resume_at(pause.until, zone, window_of(firm)))
     from dashboard.notify.emails import reminder_label
 
     for number in range(reminder.sent_count + 1, reminder.max_count + 1):

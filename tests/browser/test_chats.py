@@ -98,6 +98,10 @@ def test_chat_from_template_client_ticks_and_replies(browser: Browser, server_ur
     staff.locator("#template-name").fill(TEMPLATE_NAME)
     staff.locator("#template-subject").fill(SUBJECT)
     staff.locator("#template-body").fill(BODY)
+    # A new template uses the firm default (B8): its fields are greyed until Custom.
+    expect(staff.get_by_test_id("template-interval")).to_be_disabled()
+    staff.get_by_test_id("template-custom").check()
+    expect(staff.get_by_test_id("template-interval")).to_be_enabled()
     staff.get_by_test_id("template-reminders").check()
     staff.get_by_test_id("template-interval").fill("2")
     staff.get_by_test_id("template-count").fill("3")

@@ -71,6 +71,7 @@ def test_approving_while_the_worker_delivers_reminders(
     reminder is in the SMTP server's hands: no reminder is accepted after an approval
     committed, the in-flight one completes first, the undelivered ones are cancelled."""
     frozen_clock(MONDAY_10)
+    world.a.firm.digest_enabled = False  # one email per reminder (digests: test_digest_faults)
     ids = request_many(world.a.staff, make_folder(world.a.account, "Bulk", "view"), 30)
     run_worker()  # the notifications
     sink.reset()
@@ -127,6 +128,7 @@ def test_approving_while_the_sweep_writes_reminders(
     batches, so they interleave): no reminder reaches an approved item, every approved
     item's schedule stays stopped, every other item gets its reminder once."""
     frozen_clock(MONDAY_10)
+    world.a.firm.digest_enabled = False  # one email per reminder (digests: test_digest_faults)
     ids = request_many(
         world.a.staff, make_folder(world.a.account, "Bulk", "view"), 200, max_count=2
     )

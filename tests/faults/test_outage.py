@@ -28,6 +28,7 @@ def test_after_nine_days_without_a_sweep_each_overdue_reminder_goes_once(
     three; the next ones follow the interval from that send; in the end every item got its
     3 reminders exactly once, per recipient, and its sender was told once (B5)."""
     frozen_clock(MONDAY_10)
+    world.a.firm.digest_enabled = False  # one email per reminder (digests: test_digest_faults)
     second = make_contact(world.a.account, name="Second Contact")
     folder = make_folder(world.a.account, "Bulk", "view")
     ids = request_many(world.a.staff, folder, ITEMS, interval_days=2, max_count=3)
