@@ -117,9 +117,12 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
             "firm",
             f"{d.series(plan.firms)} INSERT INTO firm (id, name, default_language, time_zone,"
             " reminders_enabled, reminder_interval_days, reminder_max_count, window_start_hour,"
-            " window_end_hour, window_weekdays, clients_can_start_chats, created_at)"
+            " window_end_hour, window_weekdays, clients_can_start_chats, digest_enabled,"
+            " created_at)"
+            # The digest off: the sweep is measured sending each reminder on its own (what
+            # the floor does); the digest's own path is covered by tests/reminders.
             " SELECT n, 'Firm ' || n, 'en', 'Europe/Paris', TRUE, 3, 3, 9, 17, '12345', TRUE,"
-            f" {now_sql} FROM s",
+            f" FALSE, {now_sql} FROM s",
         ),
         (
             "staff users",
@@ -179,8 +182,9 @@ def statements(plan: Plan, d: Dialect) -> list[tuple[str, str]]:
         (
             "reminders",
             f"{d.series(plan.pending)} INSERT INTO reminder (id, item_id, round, enabled,"
-            " interval_days, max_count, sent_count, timer_from, next_at)"
-            f" SELECT n, n, 1, TRUE, 3, 3, 0, {now_sql}, {next_at_sql(d, 'n', plan.step)} FROM s",
+            " interval_days, max_count, sent_count, timer_from, next_at, origin)"
+            f" SELECT n, n, 1, TRUE, 3, 3, 0, {now_sql}, {next_at_sql(d, 'n', plan.step)},"
+            " 'item' FROM s",
         ),
     ]
 

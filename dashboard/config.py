@@ -58,6 +58,8 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_REQUEUE_AFTER_SECONDS": _int("OUTBOX_REQUEUE_AFTER_SECONDS", 120),
         "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 30),
         "SWEEP_BATCH_SIZE": _int("SWEEP_BATCH_SIZE", 500),
+        #: How long a day's digest waits after it was opened, so every batch can join it (B3).
+        "DIGEST_HOLD_SECONDS": _int("DIGEST_HOLD_SECONDS", 60),
         #: Online payments (Mollie): no key, no *Pay now* button. The endpoint is Mollie's own
         #: unless a test points it at a local stub.
         "MOLLIE_API_KEY": os.environ.get("MOLLIE_API_KEY", ""),

@@ -16,5 +16,8 @@ def run_sweep() -> dict[str, int]:
         "emails": result.emails,
         "stopped": result.stopped,
         "requeued": result.requeued,
+        "paused": result.paused,
+        "pulled": result.pulled,
+        "digests": result.digests,
         "bulk_requeued": requeue_stalled(),
     }
