@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from dashboard.accounts.models import Contact, Folder
-from dashboard.auth.models import User
+from dashboard.auth.models import Firm, User
 from dashboard.documents.models import Document
 from dashboard.extensions import db
 
@@ -25,6 +25,13 @@ def current_firm_id() -> int:
     if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     return current_user.firm_id
+
+
+def current_firm() -> Firm:
+    """The current staff user's firm (404 for anybody else)."""
+    firm = db.session.get(Firm, current_firm_id())
+    assert firm is not None
+    return firm
 
 
 def firm_select(model: type[M]) -> Select[tuple[M]]:

@@ -10,9 +10,9 @@ from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_partial
 from dashboard.pipelines import service as pipelines
 from dashboard.pipelines.models import Pipeline, PipelineStage, StageAutomation
-from dashboard.pipelines.views import _firm, _require_editor, _settings_context, bp
+from dashboard.pipelines.views import _require_editor, _settings_context, bp
 from dashboard.reminders.service import ReminderSettings, SettingsError
-from dashboard.tenancy import firm_get
+from dashboard.tenancy import current_firm, firm_get
 
 
 def _done(pipeline: Pipeline, error: str | None = None, success: str | None = None, **extra):
@@ -85,7 +85,7 @@ def delete_stage(stage_id: int):
 
 def _automation_input(stage: PipelineStage):
     """(action, template id, inherit, settings) from the form; SettingsError when out of range."""
-    firm = _firm()
+    firm = current_firm()
     inherit = request.form.get("reminder_source", "firm") == "firm"
     defaults = ReminderSettings.defaults_for(firm)
     settings = defaults if inherit else ReminderSettings.parse(request.form, defaults)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from dashboard.accounts.models import Account
 from dashboard.accounts.views import render_account_tab
 from dashboard.audit.service import describe
-from dashboard.auth.models import Firm, User
+from dashboard.auth.models import User
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_partial
 from dashboard.pagination import paginate
@@ -19,7 +19,7 @@ from dashboard.pipelines import automations, board
 from dashboard.pipelines import service as pipelines
 from dashboard.pipelines.models import AutomationRun, Job, Pipeline, PipelineStage
 from dashboard.pipelines.service import ITEM_STATUS_LABELS
-from dashboard.tenancy import current_firm_id, firm_get
+from dashboard.tenancy import current_firm, current_firm_id, firm_get
 
 bp = Blueprint("pipelines", __name__)
 PER_PAGE = 50
@@ -30,12 +30,6 @@ PER_PAGE = 50
 def require_staff() -> None:
     """Only staff reach these routes."""
     current_firm_id()
-
-
-def _firm() -> Firm:
-    firm = db.session.get(Firm, current_firm_id())
-    assert firm is not None
-    return firm
 
 
 def _staff() -> list[User]:
@@ -309,7 +303,7 @@ def settings(pipeline_id: int):
 
 
 def _settings_context(pipeline: Pipeline, **extra) -> dict:
-    firm = _firm()
+    firm = current_firm()
     return {
         "pipeline": pipeline,
         "firm": firm,

@@ -122,80 +122,66 @@ def resume_at(until: date, zone: str, window: SendWindow) -> datetime:
 # --- staff actions --------------------------------------------------------------------------
 
 
+def _scope(target: Account | Firm):
+    """(scope name, the account id for the audit trail, the items it covers)."""
+    if isinstance(target, Account):
+        return "account", target.id, ActionItem.account_id == target.id
+    return "firm", None, ActionItem.firm_id == target.id
+
+
+def _record_pause(actor: User, target: Account | Firm, action: str, **details) -> None:
+    scope, account_id, _ = _scope(target)
+    record_event(
+        firm_id=target.firm_id if isinstance(target, Account) else target.id,
+        account_id=account_id,
+        actor=actor,
+        subject_type=scope,
+        subject_id=target.id,
+        action=action,
+        scope=scope,
+        **details,
+    )
+
+
+def _pause(actor: User, target: Account | Firm, until: date) -> None:
+    target.reminders_paused_until = until
+    _record_pause(actor, target, PAUSED_ACTION, until=until.isoformat())
+    _release(_scope(target)[2])
+    db.session.flush()
+
+
+def _resume(actor: User, target: Account | Firm, firm: Firm) -> bool:
+    if target.reminders_paused_until is None:
+        return False
+    in_force = target.reminders_paused_until > firm_today(firm)
+    target.reminders_paused_until = None
+    if in_force:  # a pause that simply reached its day needs no "resumed" entry
+        _record_pause(actor, target, RESUMED_ACTION)
+    _release(_scope(target)[2])
+    db.session.flush()
+    return in_force
+
+
 def pause_account(actor: User, account: Account, until: date) -> None:
     """Pause an account's automatic reminders until `until` (or move the end of its pause)."""
-    account.reminders_paused_until = until
-    record_event(
-        firm_id=account.firm_id,
-        account_id=account.id,
-        actor=actor,
-        subject_type="account",
-        subject_id=account.id,
-        action=PAUSED_ACTION,
-        until=until.isoformat(),
-        scope="account",
-    )
-    _release(ActionItem.account_id == account.id)
-    db.session.flush()
+    _pause(actor, account, until)
 
 
 def resume_account(actor: User, account: Account) -> bool:
     """End an account's pause now; False when it was not paused."""
     firm = db.session.get(Firm, account.firm_id)
     assert firm is not None
-    if account.reminders_paused_until is None:
-        return False
-    in_force = account.reminders_paused_until > firm_today(firm)
-    account.reminders_paused_until = None
-    if in_force:
-        record_event(
-            firm_id=account.firm_id,
-            account_id=account.id,
-            actor=actor,
-            subject_type="account",
-            subject_id=account.id,
-            action=RESUMED_ACTION,
-            scope="account",
-        )
-    _release(ActionItem.account_id == account.id)
-    db.session.flush()
-    return in_force
+    return _resume(actor, account, firm)
 
 
 def pause_firm(actor: User, firm: Firm, until: date) -> None:
     """Pause every automatic reminder of the firm until `until` (an office closure)."""
-    firm.reminders_paused_until = until
-    record_event(
-        firm_id=firm.id,
-        actor=actor,
-        subject_type="firm",
-        subject_id=firm.id,
-        action=PAUSED_ACTION,
-        until=until.isoformat(),
-        scope="firm",
-    )
-    _release(ActionItem.firm_id == firm.id)
-    db.session.flush()
+    _pause(actor, firm, until)
 
 
 def resume_firm(actor: User, firm: Firm) -> bool:
     """End the firm-wide pause now; False when it was not paused."""
-    if firm.reminders_paused_until is None:
-        return False
-    in_force = firm.reminders_paused_until > firm_today(firm)
-    firm.reminders_paused_until = None
-    if in_force:
-        record_event(
-            firm_id=firm.id,
-            actor=actor,
-            subject_type="firm",
-            subject_id=firm.id,
-            action=RESUMED_ACTION,
-            scope="firm",
-        )
-    _release(ActionItem.firm_id == firm.id)
-    db.session.flush()
-    return in_force
+    return _resume(actor, firm, firm)
 
 
 def _release(items_where) -> int:

@@ -6,21 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from dashboard.extensions import db
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.helpers import log_in
 from tests.factories import make_approval
 from tests.reminders.digest_helpers import MONDAY_10
 
 SHOTS = Path("/tmp/shots")
-
-
-def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_staff_pause_a_client_and_resume(browser: Browser, server_url, world, frozen_clock):
@@ -33,7 +26,7 @@ def test_staff_pause_a_client_and_resume(browser: Browser, server_url, world, fr
     db.session.commit()
 
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    _login(page, server_url, staff_email)
+    log_in(page, server_url, staff_email)
     page.goto(f"{server_url}/clients/{account_id}/info")
     page.get_by_test_id("pause-reminders").click()
     page.locator(f"#pause-until-{account_id}").fill("2026-12-07")
@@ -52,7 +45,7 @@ def test_staff_pause_a_client_and_resume(browser: Browser, server_url, world, fr
     assert world.a.account.reminders_paused_until is None
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    _login(phone, server_url, staff_email)
+    log_in(phone, server_url, staff_email)
     phone.goto(f"{server_url}/clients/{account_id}/info")
     phone.get_by_test_id("pause-reminders").click()
     phone.screenshot(path=str(SHOTS / "pause-account-390.png"), full_page=True)
@@ -69,7 +62,7 @@ def test_an_owner_pauses_the_firm_and_turns_the_digest_off(
     SHOTS.mkdir(exist_ok=True)
     frozen_clock(MONDAY_10)
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    _login(page, server_url, world.a.staff.email)
+    log_in(page, server_url, world.a.staff.email)
     page.goto(f"{server_url}/settings/reminders")
     switch = page.get_by_test_id("digest-enabled")
     expect(switch).to_be_checked()

@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask
-from flask_babel import force_locale, gettext, ngettext
-from playwright.sync_api import Browser, Page, expect
+from flask_babel import force_locale, ngettext
+from playwright.sync_api import Browser, expect
 
 from dashboard.chats.models import MessageTemplate
 from dashboard.extensions import db
 from dashboard.pipelines import service
 from dashboard.reminders.service import ReminderSettings
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.helpers import log_in, shown
 
 DESKTOP = {"width": 1366, "height": 900}
-
-
-def _shown(app: Flask, locale: str, msgid: str, **variables) -> str:
-    with app.test_request_context(), force_locale(locale):
-        return gettext(msgid, **variables)
-
-
-def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def _pipeline(world):
@@ -55,7 +41,7 @@ def test_dutch_staff_drag_a_job_and_see_the_chat_it_created(
     pipeline_id, job_id = _pipeline(world)
     staff_email, client_email = world.a.staff.email, world.a.contact.user.email
     page = browser.new_context(viewport=DESKTOP).new_page()
-    _login(page, server_url, staff_email)
+    log_in(page, server_url, staff_email)
     page.goto(f"{server_url}/pipelines/{pipeline_id}")
     card = page.locator(f"[data-job-id='{job_id}']")
     expect(page.get_by_test_id("stage-1").locator(card)).to_be_visible()
@@ -70,12 +56,12 @@ def test_dutch_staff_drag_a_job_and_see_the_chat_it_created(
     run_worker()
     page.goto(f"{server_url}/pipelines/jobs/{job_id}")
     expect(page.get_by_test_id("run-item")).to_have_text("Welcome aboard")
-    expect(page.get_by_test_id("job-run")).to_contain_text(_shown(app, "nl", "Send message"))
+    expect(page.get_by_test_id("job-run")).to_contain_text(shown(app, "nl", "Send message"))
     page.get_by_test_id("run-item").click()
     expect(page).to_have_url(re.compile(r"/chats/\d+$"))
     expect(page.locator("body")).to_contain_text("Hello!")
     assert [m["Subject"] for m in mailbox.to(client_email)] == [
-        _shown(app, "en", "New message: %(subject)s", subject="Welcome aboard")
+        shown(app, "en", "New message: %(subject)s", subject="Welcome aboard")
     ]
 
 
@@ -83,7 +69,7 @@ def test_the_menu_moves_a_card_without_dragging(browser: Browser, server_url, wo
     world.a.staff.language = "nl"
     pipeline_id, job_id = _pipeline(world)
     page = browser.new_context(viewport=DESKTOP).new_page()
-    _login(page, server_url, world.a.staff.email)
+    log_in(page, server_url, world.a.staff.email)
     page.goto(f"{server_url}/pipelines/{pipeline_id}")
     card = page.locator(f"[data-job-id='{job_id}']")
     card.get_by_test_id("job-menu").click()
@@ -141,18 +127,18 @@ def test_a_french_clients_digest_lists_the_three_items_a_stage_created(
 
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     page.set_content(html)
-    expect(page.get_by_role("link", name=_shown(app, "fr", "Open"))).to_have_count(3)
+    expect(page.get_by_role("link", name=shown(app, "fr", "Open"))).to_have_count(3)
     expect(page.locator("body")).to_contain_text("Welcome aboard")
     expect(page.locator("body")).to_contain_text("Engagement letter")
     expect(page.locator("body")).to_contain_text(templates["create_organizer"].name)
     links = [
         href.replace("https://portal.example.test", server_url)
-        for href in page.get_by_role("link", name=_shown(app, "fr", "Open")).evaluate_all(
+        for href in page.get_by_role("link", name=shown(app, "fr", "Open")).evaluate_all(
             "links => links.map(link => link.href)"
         )
     ]
     portal = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    _login(portal, server_url, client_email)
+    log_in(portal, server_url, client_email)
     titles = {"Welcome aboard", "Engagement letter", templates["create_organizer"].name}
     opened = set()
     for link in links:
