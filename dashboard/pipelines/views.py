@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
@@ -222,7 +223,11 @@ def archive_job(job_id: int):
     job = firm_get(Job, job_id)
     stopped = pipelines.archive_job(current_user, job)
     db.session.commit()
-    message = _("Job archived; reminders stopped on %(num)d items.", num=stopped)
+    message = ngettext(
+        "Job archived; reminders stopped on %(num)d item.",
+        "Job archived; reminders stopped on %(num)d items.",
+        stopped,
+    )
     return _after_job_change(job, success=message)
 
 
