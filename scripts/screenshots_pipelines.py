@@ -53,6 +53,10 @@ def main(out: Path) -> None:
                 for name, url in pages:
                     page.goto(base + url)
                     shot(page, out / f"{name}-{locale}-{size}.png", PROBLEMS)
+                if locale == "en":  # the owner: an automation's form opened
+                    page.goto(base + pages[-1][1])
+                    page.locator("[data-testid=automation] summary").first.click()
+                    shot(page, out / f"settings-open-{locale}-{size}.png", PROBLEMS)
                 page.close()
         browser.close()
     server.shutdown()
