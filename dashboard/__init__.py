@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -17,10 +17,11 @@ from dashboard.auth import throttle
 from dashboard.config import load_config
 from dashboard.extensions import babel, csrf, db, login_manager, mail, migrate
 from dashboard.htmx import add_vary_header, htmx, is_partial
+from dashboard.urls import RelanceFlask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = RelanceFlask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path))
     if config:
@@ -154,12 +155,16 @@ def _register_template_helpers(app: Flask) -> None:
     from dashboard.accounts.labels import FOLDER_ACCESS_LABELS
     from dashboard.approvals.service import REJECTION_REASONS, STATUS_BADGES, STATUS_LABELS
     from dashboard.chats.richtext import find_videos
-    from dashboard.i18n import LANGUAGE_NAMES, format_filesize, format_money, in_staff_language
+    from dashboard.i18n import (
+        LANGUAGE_NAMES,
+        format_datetime_once,
+        format_filesize,
+        format_money,
+        in_staff_language,
+    )
     from dashboard.reminders.timeline import STATE_LABELS, cancel_reason
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["datetime"] = format_datetime_once
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["numberformat"] = _number
     app.jinja_env.filters["css_string"] = css_string
@@ -173,9 +178,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["video_embeds"] = find_videos
     app.jinja_env.add_extension("jinja2.ext.do")
     from dashboard.documents.actions import docs_subtabs
+    from dashboard.documents.listing import type_badge_parts
     from dashboard.documents.preview import preview_kind, text_preview_limit
 
     app.jinja_env.globals.update(
+        doc_type_badge=type_badge_parts,
         docs_subtabs=docs_subtabs,
         preview_kind=preview_kind,
         text_preview_limit=text_preview_limit,

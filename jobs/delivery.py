@@ -2,14 +2,15 @@
 
 The batch's rows, items, firms and senders are read up front (a few queries, whatever its
 size), and every email rendered (`Batch.render`), an item's once for all its recipients in one
-language (`RenderCache`). Then, on a connection held for the batch (`batch_session`), per
-email: one statement, the claim (`claims.claim`: state `sent`, attempts + 1, the subject),
-which matches only a row still queued and due and, for an email about an item, only while the
-item is pending, taking the item's row for the transaction (FOR SHARE on PostgreSQL, so a
-completion waits while two workers may still send to two recipients of one item; the
-database's write lock on SQLite); then the message is composed without a MIME tree
-(`mime.Composer`) and sent. A few emails share a transaction (`Group`), committed after the
-last one's reply and before the next claim.
+language (`RenderCache`). Then, on a connection held for the batch (`batch_session`), a few
+emails at a time (`Group`): one statement claims them (`claims.claim_many`: state `sent`,
+attempts + 1, each one's subject), matching only rows still queued and due and, for an email
+about an item, only while the item is pending, taking the item's row for the transaction (FOR
+SHARE on PostgreSQL, so a completion waits while two workers may still send to two recipients
+of one item; the database's write lock on SQLite); then each claimed one's message is
+composed without a MIME tree (`mime.Composer`) and sent (`smtp.Mailer`: the envelope
+pipelined when the server offers it), and the group committed after the last one's reply,
+before the next claim.
 
 So running a job twice sends nothing twice (the second claim finds the row sent), a client
 completing the item while its email is in the SMTP server's hands waits for that send, no
@@ -29,9 +30,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload, with_polymorphic
@@ -152,37 +154,115 @@ class Batch:
         return rows
 
     def run(self, rows: list[OutboxEmail]) -> Iterator[str]:
-        """Each row's outcome, in order: claimed, sent, and committed with its group."""
-        for row in rows:
-            yield self._deliver(row, self.rendered[row.id])
+        """Each row's outcome, in order: claimed, sent, and committed with its group.
+
+        Consecutive emails are claimed together, as many as the group has room for (one
+        statement, `_deliver_group`); a digest is claimed on its own (`_deliver_digest`)."""
+        index = 0
+        while index < len(rows):
+            room = self.group.room()
+            if room == 0:
+                self.group.commit()
+                room = self.group.room()
+            if rows[index].purpose == DIGEST:
+                yield self._deliver_digest(rows[index], self.rendered[rows[index].id])
+                index += 1
+            else:
+                chunk = []
+                while index < len(rows) and len(chunk) < room and rows[index].purpose != DIGEST:
+                    chunk.append(rows[index])
+                    index += 1
+                yield from self._deliver_group(chunk)
             self.group.commit_if_due()
         self.group.commit()
 
-    def _deliver(self, row: OutboxEmail, rendered: RenderedEmail | Exception | None) -> str:
-        """Claim the row and send its message; a failure is recorded on the claimed row."""
-        if row.purpose == DIGEST:
-            return self._deliver_digest(row, rendered)
-        assert rendered is not None
-        moment = now()
-        subject = rendered.subject[:300] if isinstance(rendered, RenderedEmail) else None
-        about_item = row.item_id is not None and row.purpose in ITEM_PURPOSES
-        connection = db.session.connection()
-        attempts = claims.claim(connection, row, about_item, moment, subject)
-        self.group.joined()
-        if attempts is None:
-            cancelled = about_item and claims.cancel_if_item_done(connection, row, moment)
-            return "cancelled" if cancelled else "skipped"
-        problem = rendered if isinstance(rendered, Exception) else self._send(row, rendered)
-        return "sent" if problem is None else _record_failure(row, attempts, problem)
+    def _deliver_group(self, rows: list[OutboxEmail]) -> Iterator[str]:
+        """Claim these rows in one statement (two when only some are about an item), then
+        send each claimed one; a failure is recorded on its claimed row. All in the group's
+        transaction, committed (by `run`) only after the last reply.
 
-    def _send(self, row: OutboxEmail, rendered: RenderedEmail) -> Exception | None:
+        While the server reads one message, the next one is composed (`Mailer.send`'s
+        `while_waiting`): local work only, nothing is written or sent meanwhile.
+        """
+        moment = now()
+        connection = db.session.connection()
+        subjects = {row.id: _subject(self.rendered[row.id]) for row in rows}
+        about = [row for row in rows if _about_item(row)]
+        others = [row for row in rows if not _about_item(row)]
+        claimed = claims.claim_many(connection, about, True, moment, subjects)
+        claimed.update(claims.claim_many(connection, others, False, moment, subjects))
+        self.group.joined(len(rows))
+        messages: dict[int, bytes | Exception] = {}
+        stopped: set[tuple[int | None, str]] = set()  # (item, address) refused for good
+
+        def compose(row: OutboxEmail) -> None:
+            rendered = self.rendered[row.id]
+            if (
+                row.id in claimed
+                and isinstance(rendered, RenderedEmail)
+                and isinstance(rendered.attachments, tuple)  # no file made meanwhile
+            ):
+                try:
+                    messages[row.id] = self.composer.message(rendered, row.to_email, row.message_id)
+                except Exception as error:  # a header with a line break: this email fails
+                    messages[row.id] = error
+
+        for index, row in enumerate(rows):
+            attempts = claimed.get(row.id)
+            if attempts is None:
+                cancelled = _about_item(row) and claims.cancel_if_item_done(connection, row, moment)
+                yield "cancelled" if cancelled else "skipped"
+                continue
+            if (row.item_id, row.to_email) in stopped:
+                # An earlier email of this item to this address was refused for good: this
+                # one, claimed with it, is cancelled as `_stop_mailing` cancels queued ones.
+                claims.settle(
+                    connection,
+                    [row.id],
+                    state="cancelled",
+                    sent_at=None,
+                    subject=None,
+                    last_error="address refused permanently",
+                )
+                yield "cancelled"
+                continue
+            rendered = self.rendered[row.id]
+            assert rendered is not None
+            if isinstance(rendered, Exception):
+                problem: Exception | None = rendered
+            else:
+                following = rows[index + 1] if index + 1 < len(rows) else None
+                problem = self._send(
+                    row,
+                    rendered,
+                    messages.pop(row.id, None),
+                    partial(compose, following) if following is not None else None,
+                )
+            if problem is None:
+                yield "sent"
+                continue
+            outcome = _record_failure(row, attempts, problem)
+            if isinstance(problem, smtp.Permanent) and row.item_id is not None:
+                stopped.add((row.item_id, row.to_email))
+            yield outcome
+
+    def _send(
+        self,
+        row: OutboxEmail,
+        rendered: RenderedEmail,
+        message: bytes | Exception | None = None,
+        while_waiting: Callable[[], None] | None = None,
+    ) -> Exception | None:
         """None once the server accepted the message, else the classified problem."""
+        if message is None:
+            try:
+                message = self.composer.message(rendered, row.to_email, row.message_id)
+            except Exception as error:  # a header with a line break: this email fails
+                message = error
+        if isinstance(message, Exception):
+            return smtp.classify(message)
         try:
-            message = self.composer.message(rendered, row.to_email, row.message_id)
-        except Exception as error:  # a header with a line break: this email fails
-            return smtp.classify(error)
-        try:
-            self.mailer.send(rendered.sender, row.to_email, message)
+            self.mailer.send(rendered.sender, row.to_email, message, while_waiting)
         except Exception as error:  # 4xx, 5xx, dropped, timed out…
             self.mailer.discard()
             return smtp.classify(error)
@@ -192,19 +272,33 @@ class Batch:
         """Render every row's email before the first claim (rendering reads, and stores an
         invoice's first PDF), committed: no statement of it can spoil a group's transaction.
         An email that cannot be rendered fails alone (classified as unexpected). A digest is
-        rendered with what it lists that is still pending (None: nothing is)."""
-        for row in rows:
-            try:
-                with db.session.begin_nested():
-                    if row.purpose == DIGEST:
-                        listed = [m for m in self.listed.get(row.id, []) if _pending(m)]
-                        self.rendered_for[row.id] = tuple(m.id for m in listed)
-                        self.rendered[row.id] = self._render_digest(row, listed)
-                    else:
-                        self.rendered[row.id] = self.renders.render(row)
-            except Exception as error:  # a rendering error: that email fails, not the batch
-                self.rendered[row.id] = smtp.classify(error)
+        rendered with what it lists that is still pending (None: nothing is).
+
+        All in one savepoint; only if one rendering fails is that undone and every row
+        rendered again in a savepoint of its own, so that the failure undoes that row's
+        writes alone (a savepoint per row costs two statements per email on PostgreSQL)."""
+        try:
+            with db.session.begin_nested():
+                for row in rows:
+                    self.rendered[row.id] = self._render(row)
+        except Exception:  # a rendering error: that email fails, not the batch
+            self.renders = RenderCache()
+            self.rendered.clear()
+            self.rendered_for.clear()
+            for row in rows:
+                try:
+                    with db.session.begin_nested():
+                        self.rendered[row.id] = self._render(row)
+                except Exception as error:
+                    self.rendered[row.id] = smtp.classify(error)
         db.session.commit()
+
+    def _render(self, row: OutboxEmail) -> RenderedEmail | None:
+        if row.purpose == DIGEST:
+            listed = [m for m in self.listed.get(row.id, []) if _pending(m)]
+            self.rendered_for[row.id] = tuple(m.id for m in listed)
+            return self._render_digest(row, listed)
+        return self.renders.render(row)
 
     def _render_digest(self, row: OutboxEmail, listed: list[OutboxEmail]) -> RenderedEmail | None:
         """The digest's email; with one reminder left, that item's ordinary reminder email."""
@@ -276,37 +370,70 @@ class Group:
     """The emails whose claims share one transaction, committed once their sends are done.
 
     A commit per email would cost the database's commit (a flush to disk) per email: about
-    what a whole send costs. So a few go per transaction, committed after the last one's
-    reply and before the next claim (a claim is never committed before its send is done):
-    at most `GROUP_SIZE` emails, and no more once the group has been open `GROUP_SECONDS`,
-    so that a slow server means a commit per email. A worker killed before a commit leaves
-    that group's rows queued: they go again, with their Message-IDs (at most that many, and
-    what the server accepted within that time). Until the commit, the items' rows stay
-    taken, so a completion waits that long at most.
+    what a whole send costs. So a few go per transaction, claimed together and committed
+    after the last one's reply, before the next claim (a claim is never committed before its
+    send is done). A group holds at most `GROUP_SIZE` emails, and as many as take about
+    `GROUP_SECONDS` at the pace measured (`limit`; it may grow while it is open: more rows
+    are claimed into it), so that a slow server means a commit per email. A worker killed
+    before a commit leaves that group's rows queued: they go again, with their Message-IDs
+    (at most that many, and what the server accepted within that time). Until the commit,
+    the items' rows stay taken, so a completion waits that long at most.
     """
 
     def __init__(self) -> None:
         self.size = 0
         self.opened = 0.0
+        #: Seconds per email in the last group committed; None before the first.
+        self.pace: float | None = None
 
-    def joined(self) -> None:
+    @property
+    def limit(self) -> int:
+        """`GROUP_SIZE` at most; as many as fit in `GROUP_SECONDS` at the pace of the last
+        group, or before the first commit at that of this group so far (its first email,
+        the SMTP connection's opening included, is claimed alone)."""
+        pace = self.pace
+        if pace is None:
+            if not self.size:
+                return 1
+            pace = (time.monotonic() - self.opened) / self.size
+        fits = int(GROUP_SECONDS / pace) if pace > 0 else GROUP_SIZE
+        return max(1, min(GROUP_SIZE, fits))
+
+    def room(self) -> int:
+        """How many more emails may be claimed into this transaction."""
+        if self.size and time.monotonic() - self.opened >= GROUP_SECONDS:
+            return 0
+        return max(0, self.limit - self.size)
+
+    def joined(self, count: int = 1) -> None:
         if self.size == 0:
             self.opened = time.monotonic()
-        self.size += 1
+        self.size += count
 
     def commit_if_due(self) -> None:
-        if self.size >= GROUP_SIZE or (
+        if self.size >= self.limit or (
             self.size and time.monotonic() - self.opened >= GROUP_SECONDS
         ):
             self.commit()
 
     def commit(self) -> None:
         db.session.commit()
+        if self.size:
+            self.pace = (time.monotonic() - self.opened) / self.size
         self.size = 0
 
 
 def _fresh(statement: Select) -> list:
     return list(db.session.scalars(statement.execution_options(populate_existing=True)))
+
+
+def _about_item(row: OutboxEmail) -> bool:
+    """Sent only while its item is pending: claimed with the item's row taken."""
+    return row.item_id is not None and row.purpose in ITEM_PURPOSES
+
+
+def _subject(rendered: RenderedEmail | Exception | None) -> str | None:
+    return rendered.subject[:300] if isinstance(rendered, RenderedEmail) else None
 
 
 def _pending(row: OutboxEmail) -> bool:

@@ -31,7 +31,8 @@ CLIENT_FILTERS = {
 
 
 def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:
-    """Accounts of a firm with their contact, document and NOTIFY counts, in one query."""
+    """Accounts of a firm (id, name, created_at) with their contact, document and NOTIFY
+    counts, in one query (columns, not ORM objects: the list only reads them)."""
     contact_count = (
         select(func.count(Contact.id)).where(Contact.account_id == Account.id).scalar_subquery()
     )
@@ -44,7 +45,9 @@ def clients_select(firm_id: int, search: str = "", only: str = "") -> Select:
         .scalar_subquery()
     )
     stmt = select(
-        Account,
+        Account.id,
+        Account.name,
+        Account.created_at,
         contact_count.label("contact_count"),
         document_count.label("document_count"),
         notify_count.label("notify_count"),
@@ -152,14 +155,18 @@ def descendant_ids(folder: Folder) -> list[int]:
     return found
 
 
-def account_folders_with_documents(account: Account) -> list[tuple[Folder, list[Document]]]:
-    """Every folder of the account with its documents, in two queries."""
-    folders = db.session.scalars(
+def account_top_folders(account: Account) -> Sequence[Folder]:
+    """The account's top-level folders, by name."""
+    return db.session.scalars(
         select(Folder)
         .where(Folder.account_id == account.id, Folder.parent_id.is_(None))
         .order_by(func.lower(Folder.name))
     ).all()
-    return group_documents(folders)
+
+
+def account_folders_with_documents(account: Account) -> list[tuple[Folder, list[Document]]]:
+    """Every folder of the account with its documents, in two queries."""
+    return group_documents(account_top_folders(account))
 
 
 def group_documents(folders: Sequence[Folder]) -> list[tuple[Folder, list[Document]]]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from dashboard.accounts.models import Account, Folder
@@ -546,19 +547,31 @@ def unread_for_staff(user_id: int, firm_id: int, account_ids: list[int] | None =
     """Unread client messages for a staff member: the firm total (sidebar), or per account
     (one query). Driven by the firm's chat threads, each costing one index probe plus its
     unread messages: the read messages of the firm are never visited."""
-    items = ActionItem.__table__
-    unread = _unread_in(user_id, items, True)
-    where = [items.c.firm_id == firm_id, items.c.kind == "chat"]
+    total, per_account = _staff_unread_statements()
+    params = {"unread_user_id": user_id, "unread_firm_id": firm_id}
     if account_ids is None:
-        return db.session.scalar(select(func.coalesce(func.sum(unread), 0)).where(*where))
+        return db.session.scalar(total, params)
     if not account_ids:
         return {}
-    rows = db.session.execute(
-        select(items.c.account_id, func.sum(unread))
-        .where(*where, items.c.account_id.in_(account_ids))
-        .group_by(items.c.account_id)
-    ).all()
+    rows = db.session.execute(per_account, {**params, "unread_account_ids": account_ids}).all()
     return {account_id: count for account_id, count in rows if count}
+
+
+@cache
+def _staff_unread_statements() -> tuple[Any, Any]:
+    """unread_for_staff's two statements, built once: the sidebar and every account tab ask
+    on each page, and building this correlated SELECT cost more than running it. The staff
+    member, the firm and the accounts are bound parameters."""
+    items = ActionItem.__table__
+    unread = _unread_in(bindparam("unread_user_id"), items, True)
+    where = [items.c.firm_id == bindparam("unread_firm_id"), items.c.kind == "chat"]
+    total = select(func.coalesce(func.sum(unread), 0)).where(*where)
+    per_account = (
+        select(items.c.account_id, func.sum(unread))
+        .where(*where, items.c.account_id.in_(bindparam("unread_account_ids", expanding=True)))
+        .group_by(items.c.account_id)
+    )
+    return total, per_account
 
 
 # --- pages and polls of a thread -------------------------------------------------------------

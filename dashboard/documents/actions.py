@@ -48,6 +48,17 @@ def staff_annotations(pairs: Iterable[tuple[Folder, Document]]) -> Annotations:
     return notes
 
 
+def staff_badges(document_ids: list[int]) -> Annotations:
+    """Only the badges (a list without ⋯ menus, the Documents page): one query per action."""
+    notes = Annotations()
+    if not document_ids:
+        return notes
+    for action in document_actions():
+        for document_id, badge in action.badges(document_ids).items():
+            notes.badges.setdefault(document_id, []).append(badge)
+    return notes
+
+
 def portal_annotations(document_ids: list[int]) -> Annotations:
     """Badges and client buttons for the portal's Documents page."""
     notes = Annotations()

@@ -13,16 +13,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from dashboard.accounts import service as accounts_service
 from dashboard.accounts.forms import FolderAccessForm, FolderForm
 from dashboard.accounts.models import Account, Folder
 from dashboard.accounts.views import render_account_tab
 from dashboard.clock import now
-from dashboard.documents import actions, service, storage
+from dashboard.documents import actions, listing, service, storage
 from dashboard.documents.folders import ancestors, children_of
 from dashboard.documents.models import Document
 from dashboard.documents.preview import send_inline
@@ -32,6 +32,7 @@ from dashboard.extensions import db
 from dashboard.htmx import flash_outcome, is_partial, render_page_or_partial, render_partial
 from dashboard.pagination import paginate
 from dashboard.tenancy import current_firm_id, firm_get
+from dashboard.urls import url_maker
 
 bp = Blueprint("documents", __name__)
 
@@ -46,19 +47,23 @@ def require_staff() -> None:
 def _docs_context(account: Account, folder: Folder | None = None, **extra):
     """The top-level folders, or one folder opened (with the way back up), with contents."""
     if folder is None:
-        folders = accounts_service.account_folders_with_documents(account)
+        folders = listing.folder_rows(accounts_service.account_top_folders(account))
         trail: list[Folder] = []
     else:
-        folders = accounts_service.group_documents([folder])
+        folders = listing.folder_rows([folder])
         trail = ancestors(folder)
     pairs = [(f, document) for f, documents in folders for document in documents]
+    notes = actions.staff_annotations(pairs)
+    csrf = generate_csrf()
+    for _folder, document in pairs:
+        document.menu = listing.menu_html(notes.menus.get(document.id, ()), csrf)
     return {
         "account": account,
         "folders": folders,
         "opened": folder,
         "trail": trail,
         "subfolders": children_of([f.id for f, _ in folders]),
-        "notes": actions.staff_annotations(pairs),
+        "notes": notes,
         "upload_options": {f.id: actions.upload_options(f) for f, _ in folders},
         "folder_form": extra.pop("folder_form", None) or FolderForm(formdata=None),
         **extra,
@@ -227,9 +232,9 @@ def documents_page():
         "filter_choices": [(key, item.label) for key, item in filters.items()],
     }
     if tab == "recent":
+        # Columns only (listing.py): the COUNT reads the firm's activity index, nothing joined.
         stmt = (
-            select(Document)
-            .options(joinedload(Document.uploaded_by), joinedload(Document.folder))
+            listing.columns_select()
             .where(
                 Document.firm_id == firm_id, Document.last_activity_at >= now() - timedelta(days=30)
             )
@@ -237,12 +242,14 @@ def documents_page():
         )
         if status != "all":
             stmt = stmt.where(filters[status].where())
-        page = paginate(stmt, per_page)
-        context.update(
-            page=page,
-            notes=actions.staff_annotations([(d.folder, d) for d in page.items]),
-            accounts=_account_names({d.account_id for d in page.items}),
-        )
+        page = paginate(stmt, per_page, scalars=False)
+        page.items = listing.rows_of(page.items, with_actions=False)
+        names = _account_names({d.account_id for d in page.items})
+        docs_tab = url_maker("documents.docs_tab", "account_id")
+        for row in page.items:
+            row.account_name = names.get(row.account_id) or ""
+            row.account_url = docs_tab(row.account_id)
+        context.update(page=page, notes=actions.staff_badges([d.id for d in page.items]))
     else:
         context.update(tabs[tab].load(firm_id, status, per_page))
     return render_page_or_partial(

@@ -1,8 +1,9 @@
-"""The statements the delivery worker runs for each email, built once per database.
+"""The statements the delivery worker runs to claim its emails, built once per database.
 
-They run on a connection the worker holds for its whole batch (Core, no ORM): one
-statement and a commit per email is most of what delivery costs the database, so neither
-building the statement nor taking a pooled connection (with its ping) is paid per email.
+They run on a connection the worker holds for its whole batch (Core, no ORM), so neither
+building a statement nor taking a pooled connection (with its ping) is paid per email. A
+group of emails is claimed by one statement (`claim_many`), with exactly the conditions and
+the item locks of claiming each alone (`claim`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Select, Update, bindparam, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    Update,
+    bindparam,
+    case,
+    or_,
+    select,
+    update,
+)
 
 from dashboard.dbtypes import UTCDateTime
 from dashboard.items.models import ActionItem
@@ -76,6 +89,59 @@ def cancel_statement() -> Update:
         )
         .values(state="cancelled", last_error="item no longer pending")
     )
+
+
+@cache
+def claim_many_statement(dialect: str, about_item: bool, size: int) -> Update:
+    """`claim_statement` for `size` rows at once, each with its own subject; RETURNING each
+    claimed row's id and attempts.
+
+    For emails about an item the item's row is the subquery's, correlated to each outbox row
+    (`item_id`), locked FOR SHARE on PostgreSQL exactly as in a claim of one (a sub-plan per
+    row: the lock is taken only on the items of rows that are still queued and due).
+    """
+    ids = [bindparam(f"row_id_{n}", type_=Integer()) for n in range(size)]
+    subjects = [bindparam(f"row_subject_{n}", type_=String()) for n in range(size)]
+    subject = case(*[(OUTBOX.c.id == i, s) for i, s in zip(ids, subjects, strict=True)])
+    statement = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids), OUTBOX.c.state == "queued", _due())
+        .values(
+            state="sent",
+            attempts=OUTBOX.c.attempts + 1,
+            sent_at=MOMENT,
+            subject=subject,
+            last_error=None,
+        )
+        .returning(OUTBOX.c.id, OUTBOX.c.attempts)
+    )
+    if about_item:
+        pending = select(ITEMS.c.id).where(
+            ITEMS.c.id == OUTBOX.c.item_id, ITEMS.c.status == "pending"
+        )
+        if dialect == "postgresql":
+            pending = pending.with_for_update(read=True)
+        statement = statement.where(pending.exists())
+    return statement
+
+
+def claim_many(
+    connection: Connection,
+    rows: list[OutboxEmail],
+    about_item: bool,
+    moment: datetime,
+    subjects: dict[int, str | None],
+) -> dict[int, int]:
+    """Claim these rows (all about an item, or none) in one statement, in `connection`'s
+    transaction: the attempts of each one claimed, by id."""
+    if not rows:
+        return {}
+    statement = claim_many_statement(connection.dialect.name, about_item, len(rows))
+    values: dict[str, object] = {"moment": moment}
+    for n, row in enumerate(rows):
+        values[f"row_id_{n}"] = row.id
+        values[f"row_subject_{n}"] = subjects.get(row.id)
+    return {row_id: attempts for row_id, attempts in connection.execute(statement, values)}
 
 
 def claim(

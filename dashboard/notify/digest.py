@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formataddr
 
-from flask import render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from dashboard.notify.emails import (
     firm_sender,
     recipient_name,
     reminder_label,
+    render_email,
 )
 from dashboard.notify.models import OutboxEmail
 
@@ -85,8 +85,8 @@ def render_digest(
         )
         rendered = RenderedEmail(
             subject=subject if count else _("Reminders from %(firm)s", firm=firm.name),
-            text=render_template("emails/digest.txt", **context),
-            html=render_template("emails/digest.html", **context),
+            text=render_email("emails/digest.txt", **context),
+            html=render_email("emails/digest.html", **context),
             sender=firm_sender(firm),
             reply_to=_reply_to([item for _, item in listed]),
         )

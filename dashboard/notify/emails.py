@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
@@ -65,6 +66,16 @@ def reminder_label(number: int | None) -> str:
     return _("%(number)dth reminder", number=number)
 
 
+def render_email(template: str, /, **context: object) -> str:
+    """An email template rendered with `context` alone.
+
+    Not `render_template`: its context processors compute the pages' globals (the locale,
+    the sidebar's counters…), which no email template reads, on every call. The Jinja
+    environment (its globals, gettext and filters) is the same.
+    """
+    return current_app.jinja_env.get_template(template).render(context)
+
+
 def absolute_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
@@ -73,10 +84,13 @@ def firm_sender(firm: Firm) -> str:
     """ "Firm name <address>": the firm's name shown, the address from MAIL_DEFAULT_SENDER."""
     configured = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
     if isinstance(configured, tuple):
-        address = configured[1]
-    else:
-        address = parseaddr(configured)[1] or configured
-    return formataddr((firm.name, address))
+        return formataddr((firm.name, configured[1]))
+    return _sender(firm.name, configured)
+
+
+@lru_cache(maxsize=1024)
+def _sender(name: str, configured: str) -> str:
+    return formataddr((name, parseaddr(configured)[1] or configured))
 
 
 def render(row: OutboxEmail) -> RenderedEmail:
@@ -190,8 +204,8 @@ def _render_item_email(row: OutboxEmail, firm: Firm, name: str) -> RenderedEmail
     }
     return RenderedEmail(
         subject=subject,
-        text=render_template("emails/action.txt", **context),
-        html=render_template("emails/action.html", **context),
+        text=render_email("emails/action.txt", **context),
+        html=render_email("emails/action.html", **context),
         reply_to=formataddr((sent_by.name, sent_by.email)) if sent_by else None,
         attachments=content.attachments,
     )
@@ -207,6 +221,6 @@ def _render_staff_email(row: OutboxEmail, firm: Firm) -> RenderedEmail:
     }
     return RenderedEmail(
         subject=sentence if len(sentence) < 120 else sentence[:117] + "…",
-        text=render_template("emails/staff.txt", **context),
-        html=render_template("emails/staff.html", **context),
+        text=render_email("emails/staff.txt", **context),
+        html=render_email("emails/staff.html", **context),
     )

@@ -11,6 +11,8 @@ is encoded once per batch, however many recipients receive it.
 from __future__ import annotations
 
 import base64
+import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from email.header import Header
@@ -40,8 +42,30 @@ def encode_subject(subject: str) -> str:
     return Header(subject, "utf-8").encode(linesep=CRLF)
 
 
+#: A bare ASCII address (dot-atom local part, plain domain): Flask-Mail's `sanitize_address`
+#: gives it back as it is, so it is not parsed.
+PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
 def address(value: str) -> str:
+    if PLAIN_ADDRESS.fullmatch(value):
+        return value
     return sanitize_address(check_header(value), "utf-8")
+
+
+_date: tuple[int, str] = (0, "")
+
+
+def date_header() -> str:
+    """`formatdate(localtime=True)`, computed once per second."""
+    global _date
+    second = int(time.time())
+    if _date[0] != second:
+        _date = (second, formatdate(second, localtime=True))
+    return _date[1]
 
 
 def base64_lines(data: bytes) -> str:
@@ -99,7 +123,7 @@ def compose(
         f"Subject: {encode_subject(rendered.subject)}",
         f"From: {encode_address(rendered.sender)}",
         f"To: {address(to)}",
-        f"Date: {formatdate(localtime=True)}",
+        f"Date: {date_header()}",
         f"Message-ID: {check_header(message_id)}",
     ]
     if rendered.reply_to:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 DELIVERY_JOB = "jobs.delivery.deliver"
 #: Outbox ids per delivery job (`DELIVERY_BATCH_SIZE` overrides it): big enough that a job's
 #: own cost is small per email, small enough that several workers share a large send.
-DELIVERY_BATCH_SIZE = 50
+DELIVERY_BATCH_SIZE = 100
 #: Purposes that only make sense while the item is pending; cancelled when it completes.
 ITEM_PURPOSES = ("notification", "reminder", "resend")
 

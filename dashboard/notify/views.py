@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,10 +13,12 @@ from sqlalchemy import select, update
 from dashboard.clock import now
 from dashboard.extensions import db
 from dashboard.htmx import is_partial, render_page_or_partial, render_partial
-from dashboard.notify.inbox import TOPICS, describe, set_preference, unread_count, wants
+from dashboard.i18n import format_datetime_once
+from dashboard.notify.inbox import TOPICS, describe_details, set_preference, unread_count, wants
 from dashboard.notify.models import InboxEntry
 from dashboard.pagination import paginate
 from dashboard.tenancy import current_firm_id, firm_get
+from dashboard.urls import url_maker
 
 bp = Blueprint("notify", __name__)
 
@@ -25,7 +30,7 @@ def require_staff() -> None:
     current_firm_id()
 
 
-def _target(entry: InboxEntry) -> str | None:
+def _target(entry) -> str | None:
     """Where the entry leads: the item, or (an upload) the account's documents."""
     if entry.account_id is None:
         return None
@@ -36,20 +41,53 @@ def _target(entry: InboxEntry) -> str | None:
     return None
 
 
-def _entry_link(entry: InboxEntry) -> str | None:
-    """The link shown: through open_entry, which marks the entry read on the way."""
-    if _target(entry) is None:
-        return None
-    return url_for("notify.open_entry", entry_id=entry.id)
+@dataclass(slots=True)
+class InboxRow:
+    """An entry of the list, with what its row shows computed once."""
+
+    id: int
+    read_at: datetime | None
+    text: str
+    link: str | None
+    when: str
 
 
 def _inbox_page():
-    return paginate(
-        select(InboxEntry)
+    """A page of the staff member's entries as rows (columns, not ORM objects). The link
+    goes through open_entry (marks the entry read on the way) when the entry leads somewhere
+    (_target), each date is formatted once."""
+    page = paginate(
+        select(
+            InboxEntry.id,
+            InboxEntry.topic,
+            InboxEntry.account_id,
+            InboxEntry.item_id,
+            InboxEntry.details,
+            InboxEntry.bumped_at,
+            InboxEntry.read_at,
+        )
         .where(InboxEntry.user_id == current_user.id, InboxEntry.firm_id == current_firm_id())
         .order_by(InboxEntry.bumped_at.desc(), InboxEntry.id.desc()),
         current_app.config["CLIENTS_PER_PAGE"],
+        scalars=False,
     )
+    opens = url_maker("notify.open_entry", "entry_id")
+    dates: dict[datetime, str] = {}
+    rows = []
+    for entry in page.items:
+        if entry.bumped_at not in dates:
+            dates[entry.bumped_at] = format_datetime_once(entry.bumped_at, "short")
+        rows.append(
+            InboxRow(
+                id=entry.id,
+                read_at=entry.read_at,
+                text=describe_details(entry.topic, entry.details),
+                link=opens(entry.id) if _target(entry) is not None else None,
+                when=dates[entry.bumped_at],
+            )
+        )
+    page.items = rows
+    return page
 
 
 @bp.route("/inbox")
@@ -59,8 +97,6 @@ def inbox():
         "notify/inbox.html",
         "notify/_inbox_list.html",
         page=_inbox_page(),
-        describe=describe,
-        link=_entry_link,
     )
 
 
@@ -90,8 +126,6 @@ def mark_read():
         return render_partial(
             "notify/_inbox_answer.html",
             page=_inbox_page(),
-            describe=describe,
-            link=_entry_link,
             unread=unread_count(current_user.id),
         )
     return redirect(url_for("notify.inbox"))

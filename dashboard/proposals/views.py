@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from dashboard.accounts.models import Account
-from dashboard.accounts.views import render_account_tab
+from dashboard.accounts.views import account_options, render_account_tab
 from dashboard.auth.models import Firm
 from dashboard.documents.responses import pdf_response
 from dashboard.extensions import db
@@ -316,17 +316,11 @@ def firm_proposals():
         service.proposals_select(current_firm_id(), only=only),
         current_app.config["CLIENTS_PER_PAGE"],
     )
-    accounts = db.session.execute(
-        select(Account.id, Account.name)
-        .where(Account.firm_id == current_firm_id())
-        .order_by(Account.name)
-        .limit(2000)
-    ).all()
     return render_template(
         "proposals/firm_list.html",
         page=page,
         only=only,
-        accounts=accounts,
+        account_options=account_options(current_firm_id()),
         templates=_templates(current_firm_id()),
         **labels(),
     )
